@@ -1,0 +1,74 @@
+/**
+ * @module adapters/shared/server-config
+ * Server configuration from the environment, shared by the Bun, Node and Deno entry points:
+ *
+ *   PORT (8787)  HOST (127.0.0.1)  REPOSIT_DATA (./.reposit)  REPOSIT_PUBLIC_URL  REPOSIT_ACCOUNT_ID
+ *   REPOSIT_API_TOKEN   control-plane bearer; generated on first start into <data>/api-token (0600)
+ *   REPOSIT_SIGNING_KEY token signing key; generated on first start into <data>/signing-key (0600)
+ *
+ * Generated secrets are written with mode 0600 and never logged except the API token, which the
+ * start-up banner prints once so the operator can use it.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { generateSigningKey, parseSigningKey } from "../../src/auth/signing-key.ts";
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly apiToken: string;
+  /** True when the API token was generated (or read from the data directory) rather than given. */
+  readonly apiTokenFromFile: boolean;
+  readonly signingKey: Uint8Array;
+  readonly publicUrl?: string;
+  readonly accountId?: string;
+}
+
+function secretFile(path: string, generate: () => string): string {
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  const value = generate();
+  writeFileSync(path, value + "\n", { mode: 0o600, flag: "wx" });
+  chmodSync(path, 0o600);
+  return value;
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return `rpt_${out}`;
+}
+
+/** Reads the configuration, creating the data directory and missing secrets. */
+export function loadServerConfig(env: Record<string, string | undefined>): ServerConfig {
+  const dataDir = resolve(env["REPOSIT_DATA"] || "./.reposit");
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const port = Number(env["PORT"] || 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid PORT "${env["PORT"]}": expected 0-65535`);
+  const givenToken = env["REPOSIT_API_TOKEN"];
+  const apiToken = givenToken || secretFile(join(dataDir, "api-token"), randomToken);
+  const keyText = env["REPOSIT_SIGNING_KEY"] || secretFile(join(dataDir, "signing-key"), generateSigningKey);
+  const publicUrl = env["REPOSIT_PUBLIC_URL"];
+  const accountId = env["REPOSIT_ACCOUNT_ID"];
+  return {
+    port,
+    host: env["HOST"] || "127.0.0.1",
+    dataDir,
+    apiToken,
+    apiTokenFromFile: !givenToken,
+    signingKey: parseSigningKey(keyText),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
+}
+
+/** The start-up banner every entry point prints. */
+export function banner(runtime: string, url: string, config: ServerConfig, storage: string): string {
+  return [
+    `Reposit (${runtime}) listening on ${url}`,
+    `  data:      ${config.dataDir} (${storage})`,
+    `  API token: ${config.apiToken}${config.apiTokenFromFile ? `  (stored in ${join(config.dataDir, "api-token")})` : ""}`,
+    `  REST:      ${url}/client/v4/accounts/<account>/artifacts/namespaces/<namespace>/repos`,
+  ].join("\n");
+}

@@ -1,0 +1,111 @@
+/**
+ * @module http/git-routes
+ * Git smart HTTP (gitprotocol-http): `GET <repo>.git/info/refs?service=...`,
+ * `POST <repo>.git/git-upload-pack`, `POST <repo>.git/git-receive-pack`, at
+ * `/git/<namespace>/<repo>.git`. Each request: find the repository (404), authorize (401/403),
+ * then hand the decoded body to src/repo. Status and headers are decided before the body streams.
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { readCredential } from "../auth/credentials.ts";
+import { authorizeGit } from "../auth/policy.ts";
+import { ProtocolError } from "../errors.ts";
+import type { RepoRecord } from "../api/records.ts";
+import { ObjectPool } from "../repo/object-pool.ts";
+import { readRefs } from "../repo/refs.ts";
+import { advertisedRefs, encodeReceivePack, encodeUploadPackV0, encodeUploadPackV2 } from "../repo/advertisement.ts";
+import { uploadPackV0 } from "../repo/upload-pack-v0.ts";
+import { uploadPackV2 } from "../repo/upload-pack-v2.ts";
+import { receivePack } from "../repo/receive-pack.ts";
+import { requestBody } from "./body.ts";
+import { gitErrorResponse } from "./error-response.ts";
+import type { AppContext } from "./app-context.ts";
+
+type Service = "git-upload-pack" | "git-receive-pack";
+
+const NO_CACHE = {
+  "Cache-Control": "no-cache, max-age=0, must-revalidate",
+  Pragma: "no-cache",
+  Expires: "Fri, 01 Jan 1980 00:00:00 GMT",
+};
+
+/** Registers the git routes on `router`. */
+export function addGitRoutes(router: RouterType<IRequest, [AppContext]>): void {
+  router.get("/git/:ns/:repo/info/refs", (request, app) => guard(app, () => infoRefs(request, app)));
+  router.post("/git/:ns/:repo/git-upload-pack", (request, app) => guard(app, () => rpc(request, app, "git-upload-pack")));
+  router.post("/git/:ns/:repo/git-receive-pack", (request, app) => guard(app, () => rpc(request, app, "git-receive-pack")));
+}
+
+async function guard(app: AppContext, run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    return gitErrorResponse(error, app.log);
+  }
+}
+
+/** Splits the route params into namespace and repository name ("x.git" → "x"). */
+function target(request: IRequest): { ns: string; name: string } {
+  const ns = decodeURIComponent(request.params["ns"]!);
+  let name = decodeURIComponent(request.params["repo"]!);
+  if (name.endsWith(".git")) name = name.slice(0, -4);
+  return { ns, name };
+}
+
+async function authorize(request: IRequest, app: AppContext, service: Service): Promise<RepoRecord> {
+  const { ns, name } = target(request);
+  const record = await app.reposit.getRepo(ns, name);
+  await authorizeGit({
+    credential: readCredential(request as unknown as Request),
+    tokens: app.reposit.tokens,
+    repo: record,
+    action: service === "git-receive-pack" ? "write" : "read",
+  });
+  return record;
+}
+
+function wantsV2(request: IRequest): boolean {
+  const header = request.headers.get("git-protocol") ?? "";
+  return header.split(":").some((kv) => kv.trim() === "version=2");
+}
+
+async function infoRefs(request: IRequest, app: AppContext): Promise<Response> {
+  const service = new URL(request.url).searchParams.get("service");
+  if (service !== "git-upload-pack" && service !== "git-receive-pack") {
+    // Dumb HTTP is not offered: only smart clients (all current ones) are served.
+    throw new ProtocolError("ERR_REQUEST", `Unsupported service "${service ?? ""}": expected git-upload-pack or git-receive-pack`);
+  }
+  const record = await authorize(request, app, service);
+  const ctx = app.reposit.repoContext(record);
+  let body: Uint8Array;
+  if (service === "git-upload-pack" && wantsV2(request)) {
+    body = encodeUploadPackV2();
+  } else {
+    const [pool, snapshot] = await Promise.all([ObjectPool.open(ctx.env, ctx.poolId), readRefs(ctx.env.store, ctx.repoId)]);
+    const refs = advertisedRefs(pool, snapshot.refs);
+    body = service === "git-upload-pack" ? encodeUploadPackV0(refs, ctx.head) : encodeReceivePack(refs);
+  }
+  return new Response(body as BodyInit, { status: 200, headers: { "Content-Type": `application/x-${service}-advertisement`, ...NO_CACHE } });
+}
+
+async function rpc(request: IRequest, app: AppContext, service: Service): Promise<Response> {
+  const contentType = request.headers.get("content-type");
+  if (contentType !== null && contentType !== `application/x-${service}-request`) {
+    throw new ProtocolError("ERR_REQUEST", `Unsupported Content-Type "${contentType}": expected application/x-${service}-request`);
+  }
+  const record = await authorize(request, app, service);
+  const ctx = app.reposit.repoContext(record);
+  const limits = ctx.env.limits;
+  const onError = (error: unknown) => app.log("error", `${service} failed`, { repo: record.id, error: String(error) });
+  let body: ReadableStream<Uint8Array>;
+  if (service === "git-upload-pack") {
+    const input = requestBody(request as unknown as Request, limits.maxNegotiationBytes, "maxNegotiationBytes");
+    body = wantsV2(request) ? await uploadPackV2(ctx, input, onError) : await uploadPackV0(ctx, input, onError);
+  } else {
+    const input = requestBody(request as unknown as Request, limits.maxPushBytes, "maxPushBytes");
+    body = await receivePack(ctx, input, {
+      onError,
+      onPushed: (event) => app.reposit.recordPush(record.namespace, record.name, event),
+    });
+  }
+  return new Response(body, { status: 200, headers: { "Content-Type": `application/x-${service}-result`, ...NO_CACHE } });
+}

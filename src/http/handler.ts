@@ -1,0 +1,89 @@
+/**
+ * @module http/handler
+ * `createHandler(options)` returns `{ fetch }`: the whole server as one WinterCG fetch handler,
+ * mountable under a path prefix inside another app. Every runtime entry point (adapters/*) is a few
+ * lines around it.
+ *
+ * @example
+ * const { fetch } = createHandler({ store, signingKey, apiToken });
+ * Bun.serve({ fetch });
+ */
+import { Router, type IRequest } from "itty-router";
+import type { KvStore } from "../storage/types.ts";
+import type { Platform } from "../platform.ts";
+import { resolveLimits, type Limits } from "../limits.ts";
+import { Reposit } from "../api/reposit.ts";
+import { portablePlatform } from "../git/portable-platform.ts";
+import { addGitRoutes } from "./git-routes.ts";
+import { addRestRoutes } from "./rest-routes.ts";
+import { describe, text } from "./error-response.ts";
+import type { AppContext, Logger } from "./app-context.ts";
+
+export interface HandlerOptions {
+  /** Where everything is stored. */
+  readonly store: KvStore;
+  /** Key that signs repository tokens (32+ bytes). */
+  readonly signingKey: Uint8Array;
+  /** Control-plane bearer token. */
+  readonly apiToken: string;
+  /** Native SHA-1/zlib for the runtime (default: portable implementations). */
+  readonly platform?: Platform;
+  readonly limits?: Partial<Limits>;
+  /** Base for `remote` URLs (e.g. "https://git.example.com"); default: derived from each request. */
+  readonly publicUrl?: string;
+  /** Mount point inside a host app, e.g. "/git-service". */
+  readonly basePath?: string;
+  /** Only this account id is served over REST (default: any). */
+  readonly accountId?: string;
+  readonly log?: Logger;
+  readonly now?: () => number;
+}
+
+export interface Handler {
+  fetch(request: Request): Promise<Response>;
+  /** The service itself (for the binding API and tests). */
+  readonly reposit: Reposit;
+}
+
+const defaultLog: Logger = (level, message, fields) => {
+  const line = fields ? `${message} ${JSON.stringify(fields)}` : message;
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+};
+
+export function createHandler(options: HandlerOptions): Handler {
+  const log = options.log ?? defaultLog;
+  const basePath = (options.basePath ?? "").replace(/\/+$/, "");
+  const reposit = new Reposit({
+    store: options.store,
+    platform: options.platform ?? portablePlatform,
+    limits: resolveLimits(options.limits),
+    signingKey: options.signingKey,
+    ...(options.now ? { now: options.now } : {}),
+    onError: (error) => log("error", "unexpected failure", { error: describe(error) }),
+  });
+  const app: AppContext = {
+    reposit,
+    apiToken: options.apiToken,
+    publicUrl: options.publicUrl ? options.publicUrl.replace(/\/+$/, "") : null,
+    basePath,
+    accountId: options.accountId ?? null,
+    log,
+  };
+  const router = Router<IRequest, [AppContext]>({ base: basePath });
+  addGitRoutes(router);
+  addRestRoutes(router);
+  return {
+    reposit,
+    async fetch(request: Request): Promise<Response> {
+      try {
+        const response = await router.fetch(request as IRequest, app);
+        return response instanceof Response ? response : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
+      } catch (error) {
+        log("error", "unhandled failure", { error: describe(error) });
+        return text(500, "Internal server error");
+      }
+    },
+  };
+}

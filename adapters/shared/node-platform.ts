@@ -23,7 +23,7 @@ function sha1(): Hasher {
   };
 }
 
-function inflate(input: Uint8Array, _expectedSize: number, maxOutput: number): InflateResult | null {
+function inflate(input: Uint8Array, expectedSize: number, maxOutput: number): InflateResult | null {
   try {
     // A chunk as large as the object avoids zlib's 16 KiB default buffer and a concat for bigger
     // objects (measured: Bun 480 → 310 ms, Node 300 → 260 ms inflating a 45 MB pack's entries).

@@ -23,8 +23,14 @@ add() { # name passed failed
 
 files() { find "$@" -name '*.test.ts' 2>/dev/null | sort; }
 
-# 1. Type check (one test: the whole tree).
-if "$BIN/tsc" -p . >"$OUT/tsc.log" 2>&1; then add typecheck 1 0; else cat "$OUT/tsc.log"; add typecheck 0 1; fi
+# 1. Type checks: the portable core and Node code, the Bun code, the Deno code (one test each).
+typecheck() { # label command...
+  local label=$1; shift
+  if "$@" >"$OUT/$label.log" 2>&1; then add "$label" 1 0; else cat "$OUT/$label.log"; add "$label" 0 1; fi
+}
+typecheck tsc "$BIN/tsc" -p .
+typecheck tsc-bun "$BIN/tsc" -p tsconfig.bun.json
+typecheck deno-check "$BIN/deno" check $(find adapters/deno tests/deno -name '*.ts' | sort)
 
 # 2. Node: unit, node-only and end-to-end tests. Node 20 needs an explicit file list.
 run_node() { # label files...

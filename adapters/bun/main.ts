@@ -1,4 +1,3 @@
-/// <reference types="bun" />
 /**
  * @module adapters/bun/main
  * The default server: Bun.serve + an SQLite file (bun:sqlite) in the data directory.

@@ -1,4 +1,3 @@
-/// <reference types="bun" />
 /**
  * @module adapters/bun/sqlite-store
  * The SQLite KvStore on Bun (the default backend) over bun:sqlite; the SQL and the store live in

@@ -8,27 +8,10 @@ import type { RepoRecord } from "../api/records.ts";
 import { ArtifactsError } from "../errors.ts";
 import { remoteUrl, type AppContext } from "./app-context.ts";
 import { envelope } from "./envelope.ts";
-import { restErrorResponse } from "./error-response.ts";
-import { checkAccount, requireApiToken } from "./rest-auth.ts";
+import { param, rest, REST_BASE } from "./rest-handler.ts";
 import { CreateRepoBody, CreateTokenBody, parseInput, readJson } from "./rest-schemas.ts";
 
-const BASE = "/client/v4/accounts/:account/artifacts";
-
-type Handler = (request: IRequest, app: AppContext) => Promise<Response>;
-
-function rest(handler: Handler): Handler {
-  return async (request, app) => {
-    try {
-      checkAccount(app, decodeURIComponent(request.params["account"]!));
-      await requireApiToken(request as unknown as Request, app);
-      return await handler(request, app);
-    } catch (error) {
-      return restErrorResponse(error, app.log);
-    }
-  };
-}
-
-const param = (request: IRequest, name: string) => decodeURIComponent(request.params[name]!);
+const BASE = REST_BASE;
 
 /** The REST shape of a repository (snake_case; spec §3.2 RepoWithRemote). */
 export function repoJson(app: AppContext, request: Request, r: RepoRecord) {

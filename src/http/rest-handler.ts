@@ -1,0 +1,32 @@
+/**
+ * @module http/rest-handler
+ * The wrapper every REST route goes through: account check, control-plane auth, and the one error
+ * table (src/http/error-response.ts). Route modules register handlers with `rest(...)`.
+ */
+import type { IRequest } from "itty-router";
+import type { AppContext } from "./app-context.ts";
+import { restErrorResponse } from "./error-response.ts";
+import { checkAccount, requireApiToken } from "./rest-auth.ts";
+
+/** Prefix of every Artifacts REST route. */
+export const REST_BASE = "/client/v4/accounts/:account/artifacts";
+
+export type RestHandler = (request: IRequest, app: AppContext) => Promise<Response>;
+
+/** Wraps a route handler with authentication and error mapping. */
+export function rest(handler: RestHandler): RestHandler {
+  return async (request, app) => {
+    try {
+      checkAccount(app, decodeURIComponent(request.params["account"]!));
+      await requireApiToken(request as unknown as Request, app);
+      return await handler(request, app);
+    } catch (error) {
+      return restErrorResponse(error, app.log);
+    }
+  };
+}
+
+/** A decoded route parameter (names arrive URL-encoded, as Wrangler sends them). */
+export function param(request: IRequest, name: string): string {
+  return decodeURIComponent(request.params[name]!);
+}

@@ -10,9 +10,7 @@ import { readCredential } from "../auth/credentials.ts";
 import { authorizeGit } from "../auth/policy.ts";
 import { ProtocolError } from "../errors.ts";
 import type { RepoRecord } from "../api/records.ts";
-import { ObjectPool } from "../repo/object-pool.ts";
-import { readRefs } from "../repo/refs.ts";
-import { advertisedRefs, encodeReceivePack, encodeUploadPackV0, encodeUploadPackV2 } from "../repo/advertisement.ts";
+import { advertise } from "../repo/advertisement.ts";
 import { uploadPackV0 } from "../repo/upload-pack-v0.ts";
 import { uploadPackV2 } from "../repo/upload-pack-v2.ts";
 import { receivePack } from "../repo/receive-pack.ts";
@@ -75,15 +73,7 @@ async function infoRefs(request: IRequest, app: AppContext): Promise<Response> {
     throw new ProtocolError("ERR_REQUEST", `Unsupported service "${service ?? ""}": expected git-upload-pack or git-receive-pack`);
   }
   const record = await authorize(request, app, service);
-  const ctx = app.reposit.repoContext(record);
-  let body: Uint8Array;
-  if (service === "git-upload-pack" && wantsV2(request)) {
-    body = encodeUploadPackV2();
-  } else {
-    const [pool, snapshot] = await Promise.all([ObjectPool.open(ctx.env, ctx.poolId), readRefs(ctx.env.store, ctx.repoId)]);
-    const refs = advertisedRefs(pool, snapshot.refs);
-    body = service === "git-upload-pack" ? encodeUploadPackV0(refs, ctx.head) : encodeReceivePack(refs);
-  }
+  const body = await advertise(app.reposit.repoContext(record), service, wantsV2(request));
   return new Response(body as BodyInit, { status: 200, headers: { "Content-Type": `application/x-${service}-advertisement`, ...NO_CACHE } });
 }
 

@@ -6,7 +6,10 @@
  */
 import { encodePktLines } from "../git/pkt-line.ts";
 import { ZERO_ID, type ObjectId } from "../git/object-id.ts";
-import type { ObjectPool } from "./object-pool.ts";
+import { ObjectPool } from "./object-pool.ts";
+import { readRefs } from "./refs.ts";
+import { readRepoShallow } from "./repo-shallow.ts";
+import type { RepoContext } from "./repo-context.ts";
 import { peel, TAG } from "./commit-graph.ts";
 import { receivePackCapabilities, uploadPackV0Capabilities, uploadPackV2Capabilities } from "./capabilities.ts";
 
@@ -35,8 +38,11 @@ export function advertisedRefs(pool: ObjectPool, refs: ReadonlyMap<string, Objec
   return out;
 }
 
-/** v0/v1 upload-pack advertisement with the smart-HTTP service prelude. */
-export function encodeUploadPackV0(refs: readonly AdvertisedRef[], head: string): Uint8Array {
+/**
+ * v0/v1 upload-pack advertisement with the smart-HTTP service prelude. A shallow repository lists
+ * its shallow commits after the refs (upload-pack.c advertise_shallow_grafts).
+ */
+export function encodeUploadPackV0(refs: readonly AdvertisedRef[], head: string, shallow: Iterable<string> = []): Uint8Array {
   const headId = refs.find((r) => r.name === head)?.id;
   const caps = uploadPackV0Capabilities(headId ? head : null);
   const lines: (string | "flush")[] = ["# service=git-upload-pack\n", "flush"];
@@ -51,6 +57,7 @@ export function encodeUploadPackV0(refs: readonly AdvertisedRef[], head: string)
     if (r.peeled) lines.push(`${r.peeled} ${r.name}^{}\n`);
   }
   if (first) add(ZERO_ID, "capabilities^{}");
+  for (const id of shallow) lines.push(`shallow ${id}\n`);
   lines.push("flush");
   return encodePktLines(lines);
 }
@@ -68,4 +75,13 @@ export function encodeReceivePack(refs: readonly AdvertisedRef[]): Uint8Array {
   refs.forEach((r, i) => lines.push(i === 0 ? `${r.id} ${r.name}\0${caps}\n` : `${r.id} ${r.name}\n`));
   lines.push("flush");
   return encodePktLines(lines);
+}
+
+/** The `GET info/refs` body for `service` (receive-pack is always v0; gitprotocol-http). */
+export async function advertise(ctx: RepoContext, service: "git-upload-pack" | "git-receive-pack", protocolV2: boolean): Promise<Uint8Array> {
+  if (service === "git-upload-pack" && protocolV2) return encodeUploadPackV2();
+  const [pool, snapshot] = await Promise.all([ObjectPool.open(ctx.env, ctx.poolId), readRefs(ctx.env.store, ctx.repoId)]);
+  const refs = advertisedRefs(pool, snapshot.refs);
+  if (service === "git-receive-pack") return encodeReceivePack(refs);
+  return encodeUploadPackV0(refs, ctx.head, await readRepoShallow(ctx.env.store, ctx.repoId));
 }

@@ -8,6 +8,7 @@ import { ProtocolError } from "../errors.ts";
 import type { ObjectId } from "../git/object-id.ts";
 import { ObjectPool } from "./object-pool.ts";
 import { readRefs, type RefSnapshot } from "./refs.ts";
+import { readRepoShallow } from "./repo-shallow.ts";
 import { reachableSet, unreachable } from "./reachability.ts";
 import { Negotiator } from "./negotiate.ts";
 import { isDeepen, planShallow, type ShallowPlan } from "./shallow.ts";
@@ -19,6 +20,8 @@ import type { RepoContext } from "./repo-context.ts";
 
 export interface FetchState {
   readonly pool: ObjectPool;
+  /** The repository itself is shallow (imported with a depth). */
+  readonly repoShallow: boolean;
   readonly snapshot: RefSnapshot;
   readonly wants: number[];
   readonly negotiator: Negotiator;
@@ -27,7 +30,11 @@ export interface FetchState {
 
 /** Loads the repository and validates the request; throws ProtocolError for what git reports as ERR. */
 export async function prepareFetch(ctx: RepoContext, req: FetchRequest): Promise<FetchState> {
-  const [pool, snapshot] = await Promise.all([ObjectPool.open(ctx.env, ctx.poolId), readRefs(ctx.env.store, ctx.repoId)]);
+  const [pool, snapshot, shallowIds] = await Promise.all([
+    ObjectPool.open(ctx.env, ctx.poolId),
+    readRefs(ctx.env.store, ctx.repoId),
+    readRepoShallow(ctx.env.store, ctx.repoId),
+  ]);
   const tips = [...snapshot.refs.values()].map((id) => pool.locateId(id));
   const wants = req.wants.map((id) => pool.locateId(id));
   const bad = unreachable(pool, ctx.repoId, tips, wants);
@@ -41,9 +48,10 @@ export async function prepareFetch(ctx: RepoContext, req: FetchRequest): Promise
   let shallow: ShallowPlan | null = null;
   const clientShallow = req.clientShallow.map((id) => pool.locateId(id)).filter((g) => g !== -1);
   const deepenNot = req.deepenNot.map((name) => resolveDeepenNot(pool, snapshot, name));
-  const deepen = { depth: req.depth, relative: req.deepenRelative, since: req.deepenSince, not: deepenNot, clientShallow };
-  if (isDeepen(deepen) || clientShallow.length > 0) shallow = planShallow(pool, wants, deepen);
-  return { pool, snapshot, wants, negotiator, shallow };
+  const repoShallow = new Set([...shallowIds].map((id) => pool.locateId(id)).filter((g) => g !== -1));
+  const deepen = { depth: req.depth, relative: req.deepenRelative, since: req.deepenSince, not: deepenNot, clientShallow, repoShallow };
+  if (isDeepen(deepen) || clientShallow.length > 0 || repoShallow.size > 0) shallow = planShallow(pool, wants, deepen);
+  return { pool, repoShallow: repoShallow.size > 0, snapshot, wants, negotiator, shallow };
 }
 
 function visibility(pool: ObjectPool, repoId: string, tips: readonly number[]): (g: number) => boolean {

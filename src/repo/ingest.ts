@@ -53,8 +53,18 @@ interface Pending {
   payload: (Uint8Array | undefined)[]; // kept delta payloads of unresolved entries
 }
 
+export interface IngestOptions {
+  /**
+   * Commits whose parents may be absent: the shallow boundary of a pack fetched with a depth
+   * (an import); see src/repo/repo-shallow.ts.
+   */
+  readonly shallow?: ReadonlySet<string>;
+  readonly now?: () => number;
+}
+
 /** Streams `source` (pack bytes) into the pool's storage and indexes it. */
-export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Array>, blobId: string, now = () => Date.now()): Promise<IngestResult> {
+export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Array>, blobId: string, options: IngestOptions = {}): Promise<IngestResult> {
+  const now = options.now ?? (() => Date.now());
   const { store, platform, limits } = pool.env;
   const dataPrefix = packDataPrefix(pool.poolId, blobId);
   const writer = new BlobWriter(store, dataPrefix);
@@ -207,7 +217,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     unresolved = next;
   }
 
-  return buildIndex(pool, st, count, parsed.packBytes, written, blobId, now);
+  return buildIndex(pool, st, count, parsed.packBytes, written, blobId, now, options.shallow ?? new Set());
 }
 
 function inflateRaw(pool: ObjectPool, raw: Uint8Array): { packType: number; payload: Uint8Array } {
@@ -228,6 +238,7 @@ async function buildIndex(
   written: { chunkBytes: number },
   blobId: string,
   now: () => number,
+  shallow: ReadonlySet<string>,
 ): Promise<IngestResult> {
   const flags = new Uint8Array(count);
   const seen = new Set<string>();
@@ -249,8 +260,10 @@ async function buildIndex(
     if (!links) continue;
     linkCount += links.types.length;
     if (flags[i] === FLAG_DUPLICATE) continue;
+    const shallowCommit = st.type[i] === 1 && shallow.size > 0 && shallow.has(hexEncode(st.ids[i]!));
     for (let k = 0; k < links.types.length; k++) {
       if (links.types[k] === 1 && st.type[i] === 2) continue; // gitlink: a commit of another repository
+      if (shallowCommit && links.types[k] === 1) continue; // parent beyond the shallow boundary
       const hex = hexEncode(links.ids, k * 20, 20);
       if (!seen.has(hex) && pool.locate(links.ids, k * 20) === -1) missing.push(hex);
     }

@@ -10,6 +10,7 @@
  *   repo/<repoId>/ref/<refname>        40 hex digits
  *   repo/<repoId>/refs-seq             bumped by every ref commit: the one CAS check that makes a
  *                                      multi-ref update atomic on backends with few checks per commit
+ *   repo/<repoId>/shallow              shallow commit ids of an imported-with-depth repository
  */
 
 export const packRecordPrefix = (poolId: string) => `pool/${poolId}/pack/`;
@@ -21,3 +22,4 @@ export const packBlobsPrefix = (poolId: string) => `packdata/${poolId}/`;
 export const refPrefix = (repoId: string) => `repo/${repoId}/ref/`;
 export const refKey = (repoId: string, name: string) => `repo/${repoId}/ref/${name}`;
 export const refsSeqKey = (repoId: string) => `repo/${repoId}/refs-seq`;
+export const repoShallowKey = (repoId: string) => `repo/${repoId}/shallow`;

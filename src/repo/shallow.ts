@@ -28,6 +28,11 @@ export interface DeepenRequest {
   readonly not: readonly number[];
   /** The client's current shallow commits we know. */
   readonly clientShallow: readonly number[];
+  /**
+   * This repository's own shallow commits (it was imported with a depth): their parents are
+   * absent here, so they are always part of the boundary a client receives, as with git's grafts.
+   */
+  readonly repoShallow: ReadonlySet<number>;
 }
 
 export interface ShallowPlan {
@@ -42,7 +47,7 @@ export interface ShallowPlan {
 }
 
 /** Returns true when the request asks to change the shallow boundary. */
-export function isDeepen(req: DeepenRequest): boolean {
+export function isDeepen(req: Pick<DeepenRequest, "depth" | "since" | "not">): boolean {
   return req.depth > 0 || req.since !== null || req.not.length > 0;
 }
 
@@ -53,25 +58,31 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
   }
   const heads = wants.map((w) => peel(pool, w)).filter((g) => g !== -1 && pool.typeOf(g) === COMMIT);
   const clientShallow = new Set(req.clientShallow);
+  const repoShallow = req.repoShallow;
+  const unchanged = () => ({ shallow: [], unshallow: [], cut: new Set([...clientShallow, ...repoShallow]), extraWants: [] });
   let notShallow: Set<number>;
   let boundary: number[];
   if (req.depth > 0) {
-    if (req.depth === INFINITE_DEPTH) {
+    if (req.depth === INFINITE_DEPTH && repoShallow.size === 0) {
       notShallow = new Set(clientShallow);
       boundary = [];
     } else {
-      let depth = req.depth;
-      if (req.relative) {
+      let depth = req.depth === INFINITE_DEPTH ? Infinity : req.depth;
+      if (req.relative && depth !== Infinity) {
         const current = shallowDepth(pool, heads, clientShallow);
-        if (current === 0) return { shallow: [], unshallow: [], cut: new Set(clientShallow), extraWants: [] };
+        if (current === 0) return unchanged();
         depth += current;
       }
-      ({ notShallow, boundary } = byDepth(pool, heads, depth));
+      ({ notShallow, boundary } = byDepth(pool, heads, depth, repoShallow));
     }
   } else if (req.since !== null || req.not.length > 0) {
-    ({ notShallow, boundary } = byRevList(pool, heads, req.since, req.not));
+    ({ notShallow, boundary } = byRevList(pool, heads, req.since, req.not, repoShallow));
+  } else if (repoShallow.size > 0) {
+    // A shallow repository tells every client where its history stops (upload-pack.c
+    // send_shallow_info: deepen(INFINITE_DEPTH) when is_repository_shallow).
+    ({ notShallow, boundary } = byDepth(pool, heads, Infinity, repoShallow));
   } else {
-    return { shallow: [], unshallow: [], cut: new Set(clientShallow), extraWants: [] };
+    return unchanged();
   }
   const shallow = boundary.filter((c) => !clientShallow.has(c) && !notShallow.has(c));
   const unshallow: number[] = [];
@@ -86,6 +97,7 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
   for (const c of boundary) cut.add(c);
   // The client still cannot walk past its shallow commits; unshallowed ones are walked via extraWants.
   for (const c of clientShallow) cut.add(c);
+  for (const c of repoShallow) cut.add(c);
   return { shallow, unshallow, cut, extraWants };
 }
 
@@ -126,18 +138,24 @@ function minDepths(pool: ObjectPool, heads: readonly number[], maxDepth: number,
   return depthOf;
 }
 
-function byDepth(pool: ObjectPool, heads: readonly number[], depth: number): { notShallow: Set<number>; boundary: number[] } {
-  const depthOf = minDepths(pool, heads, depth);
+function byDepth(pool: ObjectPool, heads: readonly number[], depth: number, repoShallow: ReadonlySet<number>): { notShallow: Set<number>; boundary: number[] } {
+  const depthOf = minDepths(pool, heads, depth, repoShallow);
   const notShallow = new Set<number>();
   const boundary: number[] = [];
   for (const [c, d] of depthOf) {
-    if (d >= depth) boundary.push(c);
+    if (d >= depth || repoShallow.has(c)) boundary.push(c);
     else notShallow.add(c);
   }
   return { notShallow, boundary };
 }
 
-function byRevList(pool: ObjectPool, heads: readonly number[], since: number | null, not: readonly number[]): { notShallow: Set<number>; boundary: number[] } {
+function byRevList(
+  pool: ObjectPool,
+  heads: readonly number[],
+  since: number | null,
+  not: readonly number[],
+  repoShallow: ReadonlySet<number>,
+): { notShallow: Set<number>; boundary: number[] } {
   const excluded = new Set<number>();
   const stack = not.map((g) => peel(pool, g)).filter((g) => g !== -1);
   while (stack.length > 0) {
@@ -153,12 +171,12 @@ function byRevList(pool: ObjectPool, heads: readonly number[], since: number | n
     if (selected.has(c) || excluded.has(c)) continue;
     if (since !== null && pool.commitTimeOf(c) < since) continue;
     selected.add(c);
-    work.push(...parentsOf(pool, c));
+    if (!repoShallow.has(c)) work.push(...parentsOf(pool, c));
   }
   if (selected.size === 0) throw new ProtocolError("ERR_REQUEST", "no commits selected for shallow requests");
   const boundary: number[] = [];
   for (const c of selected) {
-    if (parentsOf(pool, c).some((p) => !selected.has(p))) boundary.push(c);
+    if (repoShallow.has(c) || parentsOf(pool, c).some((p) => !selected.has(p))) boundary.push(c);
   }
   for (const c of boundary) selected.delete(c);
   return { notShallow: selected, boundary };

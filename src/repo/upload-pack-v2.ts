@@ -118,7 +118,7 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
     }
     head.push("delim");
   }
-  if (req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0 || req.clientShallow.length > 0) {
+  if (req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0 || req.clientShallow.length > 0 || state.repoShallow) {
     head.push("shallow-info\n");
     for (const g of state.shallow?.shallow ?? []) head.push(`shallow ${state.pool.idOf(g)}\n`);
     for (const g of state.shallow?.unshallow ?? []) head.push(`unshallow ${state.pool.idOf(g)}\n`);

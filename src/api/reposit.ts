@@ -11,7 +11,8 @@ import { ArtifactsError } from "../errors.ts";
 import { RepoTokens, type IssuedToken } from "../auth/repo-tokens.ts";
 import type { TokenScope } from "../auth/token-claims.ts";
 import { randomId } from "../auth/ids.ts";
-import { deletePrefix } from "../storage/storage.ts";
+import { createMac, type Mac } from "../auth/mac.ts";
+import { deletePrefix, listAll } from "../storage/storage.ts";
 import { PoolCache, type PoolEnv } from "../repo/object-pool.ts";
 import type { RepoContext } from "../repo/repo-context.ts";
 import type { PushEvent } from "../repo/receive-pack.ts";
@@ -22,9 +23,12 @@ import {
   decodeRecord,
   encodeRecord,
   namespaceKey,
+  poolMemberKey,
+  poolMemberPrefix,
   readRepo,
   repoIdKey,
   repoKey,
+  updateRepo,
   type NamespaceRecord,
   type RepoRecord,
 } from "./records.ts";
@@ -56,6 +60,8 @@ export class Reposit {
   readonly env: PoolEnv;
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
+  /** Signs list cursors (src/api/repo-list.ts). */
+  readonly cursors: Mac;
 
   constructor(config: RepositConfig) {
     this.store = config.store;
@@ -63,6 +69,7 @@ export class Reposit {
     this.tokens = new RepoTokens({ store: config.store, key: config.signingKey, now: this.now });
     this.env = { store: config.store, platform: config.platform, limits: config.limits, cache: new PoolCache() };
     this.onError = config.onError ?? (() => {});
+    this.cursors = createMac(config.signingKey, "list-cursor");
   }
 
   #iso(): string {
@@ -108,12 +115,14 @@ export class Reposit {
       readOnly: options.readOnly ?? false,
       status: "ready",
       poolId: id,
+      sharedPool: false,
       ...extra,
     };
     const bytes = encodeRecord(record);
     const created = await this.store.commit([{ key: repoKey(ns, name), version: null }], [
       { type: "set", key: repoKey(ns, name), value: bytes },
       { type: "set", key: repoIdKey(id), value: bytes },
+      { type: "set", key: poolMemberKey(record.poolId, id), value: new Uint8Array(0) },
     ]);
     if (!created) throw new ArtifactsError("ALREADY_EXISTS", `repo already exists: ${name}`, { pointer: "/name" });
     const token = await this.tokens.issue(record, "write", 86_400);
@@ -134,24 +143,35 @@ export class Reposit {
     return record;
   }
 
-  /** Deletes a repository, its refs and tokens; its objects too unless other repositories share them. */
+  /**
+   * Deletes a repository: the record first (so nothing can use it any more), then its tokens and
+   * refs, then — when it was the last member of its object pool — the pool's packs. Objects of a
+   * fork network stay while any member remains, so a fork outlives its parent.
+   */
   async deleteRepo(ns: string, name: string): Promise<{ id: string } | null> {
-    const found = await readRepo(this.store, ns, name);
-    if (!found) return null;
-    const { record, version } = found;
-    const ok = await this.store.commit([{ key: repoKey(ns, name), version }], [
-      { type: "delete", key: repoKey(ns, name) },
-      { type: "delete", key: repoIdKey(record.id) },
-    ]);
-    if (!ok) return this.deleteRepo(ns, name);
-    await this.tokens.deleteAll(record.id);
-    await deletePrefix(this.store, `repo/${record.id}/`);
-    if (record.poolId === record.id) {
-      await deletePrefix(this.store, `pool/${record.poolId}/`);
-      await deletePrefix(this.store, packBlobsPrefix(record.poolId));
-      this.env.cache.invalidate(record.poolId);
+    for (;;) {
+      const found = await readRepo(this.store, ns, name);
+      if (!found) return null;
+      const { record, version } = found;
+      const ok = await this.store.commit([{ key: repoKey(ns, name), version }], [
+        { type: "delete", key: repoKey(ns, name) },
+        { type: "delete", key: repoIdKey(record.id) },
+        { type: "delete", key: poolMemberKey(record.poolId, record.id) },
+      ]);
+      if (!ok) continue;
+      await this.tokens.deleteAll(record.id);
+      await deletePrefix(this.store, `repo/${record.id}/`);
+      const remaining = await listAll(this.store, { prefix: poolMemberPrefix(record.poolId), limit: 1 });
+      if (remaining.length === 0) await this.deletePool(record.poolId);
+      return { id: record.id };
     }
-    return { id: record.id };
+  }
+
+  /** Removes every pack of a pool no repository uses any more. */
+  async deletePool(poolId: string): Promise<void> {
+    await deletePrefix(this.store, `pool/${poolId}/`);
+    await deletePrefix(this.store, packBlobsPrefix(poolId));
+    this.env.cache.invalidate(poolId);
   }
 
   /** Mints a token for a ready repository. */
@@ -162,23 +182,40 @@ export class Reposit {
 
   /** What the git endpoints need to serve `record`. */
   repoContext(record: RepoRecord): RepoContext {
-    return { env: this.env, repoId: record.id, poolId: record.poolId, head: `refs/heads/${record.defaultBranch}`, sharedPool: record.poolId !== record.id };
+    return {
+      env: this.env,
+      repoId: record.id,
+      poolId: record.poolId,
+      head: `refs/heads/${record.defaultBranch}`,
+      sharedPool: record.sharedPool || record.poolId !== record.id,
+    };
   }
 
-  /** Records the time of the last push (Artifacts documents last_push_at; we keep it up to date). */
+  /**
+   * Records the time of the last push. Artifacts documents last_push_at and updated_at but never
+   * changes them on pushes (a live bug); we keep them current.
+   */
   async recordPush(ns: string, name: string, _event: PushEvent): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const found = await readRepo(this.store, ns, name);
-      if (!found) return;
-      const now = this.#iso();
-      const record: RepoRecord = { ...found.record, lastPushAt: now, updatedAt: now };
-      const bytes = encodeRecord(record);
-      const ok = await this.store.commit([{ key: repoKey(ns, name), version: found.version }], [
-        { type: "set", key: repoKey(ns, name), value: bytes },
-        { type: "set", key: repoIdKey(record.id), value: bytes },
-      ]);
-      if (ok) return;
-    }
+    const now = this.#iso();
+    await updateRepo(this.store, ns, name, (r) => ({ ...r, lastPushAt: now, updatedAt: now }));
+  }
+
+  /** Lists a ready repository's tokens in `state`. */
+  async listTokens(ns: string, name: string, state: "active" | "expired" | "revoked" | "all" = "active") {
+    const record = await this.getRepo(ns, name);
+    return this.tokens.list(record.id, state);
+  }
+
+  /**
+   * Revokes a token by id (REST: `DELETE /namespaces/:ns/tokens/:id`). Returns false when no token
+   * of that id belongs to a repository of `ns`. Revoking twice is fine.
+   */
+  async revokeTokenById(ns: string, tokenId: string): Promise<boolean> {
+    const repoId = await this.tokens.repoIdOf(tokenId);
+    if (repoId === null) return false;
+    const entry = await this.store.get(repoIdKey(repoId));
+    if (!entry || decodeRecord<RepoRecord>(entry.value).namespace.toLowerCase() !== ns.toLowerCase()) return false;
+    return this.tokens.revoke(repoId, tokenId);
   }
 }
 

@@ -146,8 +146,13 @@ export class RepoTokens {
       const key = recordKey(repo.id, id);
       const jwt = await this.#sign(parsed.claims);
       // The check makes an id collision (about 2^-82 per pair) a retry instead of an overwrite.
-      const mutation = { type: "set", key, value: encodeRecord(record) } as const;
-      if (!(await this.#store.commit([{ key, version: null }], [mutation]))) continue;
+      const mutations = [
+        { type: "set", key, value: encodeRecord(record) },
+        // Token ids are global so `DELETE .../tokens/:id` can find the repository.
+        { type: "set", key: tokenIndexKey(id), value: encoder.encode(repo.id) },
+      ] as const;
+      const checks = [{ key, version: null }, { key: tokenIndexKey(id), version: null }];
+      if (!(await this.#store.commit(checks, mutations))) continue;
       return {
         id,
         plaintext: `${jwt}?expires=${exp}`,
@@ -227,7 +232,9 @@ export class RepoTokens {
     let deleted = 0;
     for (;;) {
       const keys: string[] = [];
-      for await (const entry of this.#store.list({ prefix, limit: batch })) keys.push(entry.key);
+      for await (const entry of this.#store.list({ prefix, limit: Math.max(1, Math.floor(batch / 2)) })) {
+        keys.push(entry.key, tokenIndexKey(entry.key.slice(prefix.length)));
+      }
       if (keys.length === 0) return deleted;
       const ok = await this.#store.commit([], keys.map((key) => ({ type: "delete", key }) as const));
       if (!ok) {
@@ -236,8 +243,15 @@ export class RepoTokens {
           `Cannot delete the tokens of repo "${repoId}": an unchecked commit failed`,
         );
       }
-      deleted += keys.length;
+      deleted += keys.length / 2;
     }
+  }
+
+  /** The repository a token id belongs to, or null (for revocation by id without a repository). */
+  async repoIdOf(tokenId: string): Promise<string | null> {
+    if (!isId(tokenId)) return null;
+    const entry = await this.#store.get(tokenIndexKey(tokenId));
+    return entry === null ? null : decoder.decode(entry.value);
   }
 
   /** Returns the verified token, or a sentence saying why it is not valid (never shown to clients). */
@@ -327,7 +341,8 @@ export class RepoTokens {
   }
 }
 
-function checkTtl(ttl: number): void {
+/** Throws INVALID_TTL unless `ttl` is a whole number of seconds in 60..31,536,000. */
+export function checkTtl(ttl: number): void {
   const range = `${MIN_TTL_SECONDS} and ${MAX_TTL_SECONDS}`;
   if (typeof ttl !== "number" || !Number.isInteger(ttl)) {
     const message = `ttl must be a whole number of seconds between ${range}, got ${String(ttl)}`;
@@ -391,4 +406,9 @@ function describe(error: unknown): string {
     return typeof code === "string" ? `${code}: ${error.message}` : `${error.name}: ${error.message}`;
   }
   return String(error);
+}
+
+/** `tokid/<token id>` → repository id. */
+function tokenIndexKey(tokenId: string): string {
+  return `tokid/${tokenId}`;
 }

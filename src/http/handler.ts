@@ -16,6 +16,8 @@ import { Reposit } from "../api/reposit.ts";
 import { portablePlatform } from "../git/portable-platform.ts";
 import { addGitRoutes } from "./git-routes.ts";
 import { addRestRoutes } from "./rest-routes.ts";
+import { addNamespaceRoutes } from "./rest-namespace-routes.ts";
+import { addTokenRoutes } from "./rest-token-routes.ts";
 import { describe, text } from "./error-response.ts";
 import type { AppContext, Logger } from "./app-context.ts";
 
@@ -73,7 +75,9 @@ export function createHandler(options: HandlerOptions): Handler {
   };
   const router = Router<IRequest, [AppContext]>({ base: basePath });
   addGitRoutes(router);
+  addNamespaceRoutes(router);
   addRestRoutes(router);
+  addTokenRoutes(router);
   return {
     reposit,
     async fetch(request: Request): Promise<Response> {

@@ -1,17 +1,21 @@
 /**
  * @module http/rest-routes
- * The Artifacts REST control plane at `/client/v4/accounts/:account_id/artifacts/...`
- * (spec/artifacts-api.md §3.3), answering in the v4 envelope.
+ * Repository routes of the Artifacts REST control plane (spec/artifacts-api.md §3.3 R1–R6) at
+ * `/client/v4/accounts/:account_id/artifacts/namespaces/:ns/repos...`, answering in the v4 envelope.
  */
 import type { IRequest, RouterType } from "itty-router";
 import type { RepoRecord } from "../api/records.ts";
 import { ArtifactsError } from "../errors.ts";
+import { forkRepo } from "../api/fork.ts";
+import { listRepos } from "../api/repo-list.ts";
+import { listRepoRecords } from "../api/records.ts";
 import { remoteUrl, type AppContext } from "./app-context.ts";
 import { envelope } from "./envelope.ts";
 import { param, rest, REST_BASE } from "./rest-handler.ts";
-import { CreateRepoBody, CreateTokenBody, parseInput, readJson } from "./rest-schemas.ts";
+import { CreateRepoBody, ForkBody, parseInput, queryObject, readJson, RepoListQuery } from "./rest-schemas.ts";
+import type { IssuedToken } from "../auth/repo-tokens.ts";
 
-const BASE = REST_BASE;
+const REPOS = `${REST_BASE}/namespaces/:ns/repos`;
 
 /** The REST shape of a repository (snake_case; spec §3.2 RepoWithRemote). */
 export function repoJson(app: AppContext, request: Request, r: RepoRecord) {
@@ -29,43 +33,76 @@ export function repoJson(app: AppContext, request: Request, r: RepoRecord) {
   };
 }
 
+/** The REST shape of create, fork and import results (spec §3.2 CreateRepoResult). */
+export function createdJson(app: AppContext, request: Request, r: RepoRecord, token: IssuedToken) {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    default_branch: r.defaultBranch,
+    remote: remoteUrl(app, request, r.namespace, r.name),
+    token: token.plaintext,
+    expires_at: token.expiresAt,
+  };
+}
+
+const req = (request: IRequest) => request as unknown as Request;
+
 export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void {
-  router.post(`${BASE}/namespaces/:ns/repos`, rest(async (request, app) => {
+  router.post(REPOS, rest(async (request, app) => {
     const ns = param(request, "ns");
-    const body = parseInput(CreateRepoBody, await readJson(request as unknown as Request));
+    const body = parseInput(CreateRepoBody, await readJson(req(request)));
     const { record, token } = await app.reposit.createRepo(ns, body.name, {
       description: body.description ?? null,
       ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
       readOnly: body.read_only ?? false,
     });
-    return envelope(
+    return envelope(createdJson(app, req(request), record, token), 201);
+  }));
+
+  router.get(REPOS, rest(async (request, app) => {
+    const q = parseInput(RepoListQuery, queryObject(request.query));
+    const records = await listRepoRecords(app.reposit.store, param(request, "ns"));
+    const page = await listRepos(
+      records,
       {
-        id: record.id,
-        name: record.name,
-        description: record.description,
-        default_branch: record.defaultBranch,
-        remote: remoteUrl(app, request as unknown as Request, record.namespace, record.name),
-        token: token.plaintext,
-        expires_at: token.expiresAt,
+        sort: q.sort ?? "created_at",
+        direction: q.direction ?? "desc",
+        ...(q.search !== undefined ? { search: q.search } : {}),
+        ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+        ...(q.page !== undefined ? { page: q.page } : {}),
+        ...(q.per_page !== undefined ? { perPage: q.per_page } : {}),
       },
-      201,
+      app.reposit.cursors,
     );
+    const repos = page.repos.map((r) => ({ ...repoJson(app, req(request), r), status: r.status }));
+    const info = q.limit === undefined
+      ? { page: page.page, per_page: page.perPage, total_pages: page.totalPages, count: repos.length, total_count: page.total }
+      : { cursor: page.cursor ?? null, per_page: page.perPage, count: repos.length, total_count: page.total };
+    return envelope(repos, 200, info);
   }));
 
-  router.get(`${BASE}/namespaces/:ns/repos/:name`, rest(async (request, app) => {
+  router.get(`${REPOS}/:name`, rest(async (request, app) => {
     const record = await app.reposit.getRepo(param(request, "ns"), param(request, "name"));
-    return envelope(repoJson(app, request as unknown as Request, record));
+    return envelope(repoJson(app, req(request), record));
   }));
 
-  router.delete(`${BASE}/namespaces/:ns/repos/:name`, rest(async (request, app) => {
+  router.delete(`${REPOS}/:name`, rest(async (request, app) => {
     const deleted = await app.reposit.deleteRepo(param(request, "ns"), param(request, "name"));
     if (!deleted) throw new ArtifactsError("NOT_FOUND", "Repository not found");
     return envelope(deleted, 202);
   }));
 
-  router.post(`${BASE}/namespaces/:ns/tokens`, rest(async (request, app) => {
-    const body = parseInput(CreateTokenBody, await readJson(request as unknown as Request));
-    const token = await app.reposit.createToken(param(request, "ns"), body.repo, body.scope ?? "write", body.ttl ?? 86_400);
-    return envelope({ id: token.id, plaintext: token.plaintext, scope: token.scope, expires_at: token.expiresAt }, 201);
+  router.post(`${REPOS}/:name/fork`, rest(async (request, app) => {
+    const body = parseInput(ForkBody, await readJson(req(request)));
+    const fork = await forkRepo(app.reposit, param(request, "ns"), param(request, "name"), {
+      name: body.name,
+      description: body.description ?? null,
+      readOnly: body.read_only ?? false,
+      // REST default: every ref (GitHub's and the live service's behaviour); the binding defaults to true.
+      defaultBranchOnly: body.default_branch_only ?? false,
+    });
+    return envelope({ ...createdJson(app, req(request), fork.record, fork.token), objects: fork.objects }, 201);
   }));
 }

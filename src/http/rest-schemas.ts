@@ -44,3 +44,68 @@ export async function readJson(request: Request, max = 1024 * 1024): Promise<unk
     throw new ArtifactsError("INVALID_INPUT", "Invalid JSON body: expected a JSON object");
   }
 }
+
+/** An integer query parameter within [min, max], with the live service's zod-style messages. */
+function intParam(min: number, max: number) {
+  return v.pipe(
+    v.string(),
+    v.regex(/^-?\d+$/, "Invalid input: expected an integer"),
+    v.transform(Number),
+    v.minValue(min, `Too small: expected number to be >=${min}`),
+    v.maxValue(max, `Too big: expected number to be <=${max}`),
+  );
+}
+
+const oneOf = <const T extends readonly string[]>(options: T) =>
+  v.picklist(options, `Invalid option: expected one of ${options.map((o) => `"${o}"`).join("|")}`);
+
+export const RepoListQuery = v.object({
+  limit: v.optional(intParam(1, 200)),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(2048))),
+  page: v.optional(intParam(1, 1_000_000)),
+  per_page: v.optional(intParam(1, 200)),
+  search: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  sort: v.optional(oneOf(["created_at", "updated_at", "last_push_at", "name"] as const)),
+  direction: v.optional(oneOf(["asc", "desc"] as const)),
+});
+
+export const TokenListQuery = v.object({
+  state: v.optional(oneOf(["active", "expired", "revoked", "all"] as const)),
+  page: v.optional(intParam(1, 1_000_000)),
+  per_page: v.optional(intParam(1, 100)),
+});
+
+export const NamespaceListQuery = v.object({
+  limit: v.optional(intParam(1, 1000)),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(256))),
+});
+
+export const CreateNamespaceBody = v.object({
+  namespace: v.string("Invalid input: expected string, received undefined"),
+  jurisdiction: v.optional(oneOf(["eu", "us"] as const)),
+});
+
+export const ForkBody = v.object({
+  name: v.string(),
+  description: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(4096)))),
+  read_only: v.optional(v.boolean()),
+  default_branch_only: v.optional(v.boolean()),
+});
+
+export const ImportBody = v.object({
+  url: v.pipe(v.string(), v.maxLength(2048)),
+  branch: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  depth: v.optional(v.pipe(v.number(), v.integer("Invalid input: expected an integer"), v.minValue(1, "Too small: expected number to be >0"))),
+  read_only: v.optional(v.boolean()),
+  description: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(4096)))),
+});
+
+/** Query parameters as itty-router parsed them (repeated keys become arrays; we take the last). */
+export function queryObject(query: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    out[k] = Array.isArray(value) ? value[value.length - 1]! : value;
+  }
+  return out;
+}

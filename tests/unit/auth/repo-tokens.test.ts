@@ -62,12 +62,14 @@ describe("RepoTokens.issue", () => {
     });
   });
 
-  it("stores only metadata under tok/<repoId>/<tokenId>, never the token", async () => {
+  it("stores only metadata under tok/<repoId>/<tokenId> (plus the id index), never the token", async () => {
     const f = fixture();
     const issued = await f.tokens.issue(REPO);
     const entries = [];
     for await (const entry of f.store.list({ prefix: "" })) entries.push(entry);
-    assert.deepEqual(entries.map((e) => e.key), [`tok/${REPO.id}/${issued.id}`]);
+    assert.deepEqual(entries.map((e) => e.key), [`tok/${REPO.id}/${issued.id}`, `tokid/${issued.id}`]);
+    assert.equal(decoder.decode(entries[1]!.value), REPO.id);
+    assert.equal(await f.tokens.repoIdOf(issued.id), REPO.id);
     const text = decoder.decode(entries[0]!.value);
     assert.deepEqual(JSON.parse(text), {
       id: issued.id,

@@ -1,0 +1,120 @@
+/**
+ * @module http/rest-content-routes
+ * The Artifacts REST content reads (spec/artifacts-api.md §3.3 C1–C6) under
+ * `/client/v4/accounts/:account/artifacts/namespaces/:ns/repos/:name/`: `log`, `commit/:hash`,
+ * `tree/:hash` (JSON in the v4 envelope) and `blob/:hash`, `file`, `raw/:ref/:path+` (raw bytes on
+ * success, the envelope on error). All of them read through src/api/content.ts, as the binding does.
+ * Fixed against live: `raw` resolves refs containing "/" (longest prefix wins) and `tree/:hash` on a
+ * non-tree is 404 "Tree not found" rather than 500 (spec §9 items 8 and 9).
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { RepoContent } from "../api/content.ts";
+import { ArtifactsError } from "../errors.ts";
+import { quoteValue } from "../util/bytes.ts";
+import type { AppContext } from "./app-context.ts";
+import { envelope } from "./envelope.ts";
+import { param, rest, REST_BASE } from "./rest-handler.ts";
+
+const REPO = `${REST_BASE}/namespaces/:ns/repos/:name`;
+
+/** Bytes per chunk of a byte response: a response never holds a second copy of a whole object. */
+const CHUNK_BYTES = 64 * 1024;
+
+const OCTET_STREAM = "application/octet-stream";
+const TEXT_PLAIN = "text/plain; charset=utf-8";
+
+/**
+ * Registers C1–C6 on `router`.
+ * @example addContentRoutes(router); // next to addRestRoutes(router) in src/http/handler.ts
+ */
+export function addContentRoutes(router: RouterType<IRequest, [AppContext]>): void {
+  router.get(`${REPO}/log`, rest(async (request, app) => {
+    const query = new URL(request.url).searchParams;
+    const limit = queryInteger(query, "limit");
+    const offset = queryInteger(query, "offset");
+    const ref = query.get("ref");
+    const content = await openContent(request, app);
+    return envelope(await content.log({
+      ...(ref !== null ? { ref } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(offset !== undefined ? { offset } : {}),
+    }));
+  }));
+
+  router.get(`${REPO}/commit/:hash`, rest(async (request, app) => {
+    const commit = await (await openContent(request, app)).readCommit(param(request, "hash"));
+    if (commit === null) throw new ArtifactsError("NOT_FOUND", "Commit not found");
+    return envelope(commit);
+  }));
+
+  router.get(`${REPO}/tree/:hash`, rest(async (request, app) => {
+    const entries = await (await openContent(request, app)).readTree(param(request, "hash"));
+    if (entries === null) throw new ArtifactsError("NOT_FOUND", "Tree not found");
+    return envelope(entries);
+  }));
+
+  router.get(`${REPO}/blob/:hash`, rest(async (request, app) => {
+    const bytes = await (await openContent(request, app)).readBlob(param(request, "hash"));
+    if (bytes === null) throw new ArtifactsError("NOT_FOUND", "Blob not found");
+    return bytesResponse(bytes, OCTET_STREAM);
+  }));
+
+  router.get(`${REPO}/file`, rest(async (request, app) => {
+    const query = new URL(request.url).searchParams;
+    const path = query.get("path");
+    if (path === null || path === "") {
+      throw new ArtifactsError("INVALID_INPUT", "Invalid path: expected a non-empty file path in the \"path\" query parameter", { pointer: "/path" });
+    }
+    const file = await (await openContent(request, app)).readFile(query.get("ref") ?? "HEAD", path);
+    if (file === null) throw new ArtifactsError("NOT_FOUND", "File not found");
+    return bytesResponse(file.bytes, OCTET_STREAM);
+  }));
+
+  router.get(`${REPO}/raw/:ref/:path+`, rest(async (request, app) => {
+    const content = await openContent(request, app);
+    const target = content.resolveRawPath(`${param(request, "ref")}/${param(request, "path")}`);
+    const file = target === null ? null : await content.readFile(target.ref, target.path);
+    if (file === null) throw new ArtifactsError("NOT_FOUND", "File not found");
+    return bytesResponse(file.bytes, file.textual ? TEXT_PLAIN : OCTET_STREAM);
+  }));
+}
+
+async function openContent(request: IRequest, app: AppContext): Promise<RepoContent> {
+  const record = await app.reposit.getRepo(param(request, "ns"), param(request, "name"));
+  return RepoContent.open(app.reposit, record);
+}
+
+/** An optional integer query parameter; INVALID_INPUT (pointer `/<name>`) when present but not a decimal integer. */
+function queryInteger(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null) return undefined;
+  if (!/^-?[0-9]+$/.test(value)) {
+    throw new ArtifactsError("INVALID_INPUT", `Invalid ${name} ${quoteValue(value)}: expected an integer`, { pointer: `/${name}` });
+  }
+  return Number(value);
+}
+
+/**
+ * 200 with `bytes` as the body, streamed in 64 KiB chunks with its Content-Length. Each chunk is a
+ * copy: `bytes` belongs to the object cache, and a runtime may transfer (detach) enqueued buffers.
+ */
+function bytesResponse(bytes: Uint8Array, contentType: string): Response {
+  let at = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const end = Math.min(bytes.length, at + CHUNK_BYTES);
+      if (end > at) controller.enqueue(bytes.slice(at, end));
+      at = end;
+      if (at >= bytes.length) controller.close();
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "Content-Type": contentType,
+      "Content-Length": String(bytes.length),
+      // Stored content is user data: never let a browser sniff it into HTML.
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}

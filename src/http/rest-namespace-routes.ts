@@ -1,0 +1,38 @@
+/**
+ * @module http/rest-namespace-routes
+ * Namespace routes (spec §3.3 N1–N4): create with a jurisdiction, get, list, delete when empty.
+ */
+import type { IRequest, RouterType } from "itty-router";
+import { ArtifactsError } from "../errors.ts";
+import { createNamespace, deleteNamespace, getNamespace, listNamespaces, type NamespaceInfo } from "../api/namespaces.ts";
+import type { AppContext } from "./app-context.ts";
+import { envelope } from "./envelope.ts";
+import { param, rest, REST_BASE } from "./rest-handler.ts";
+import { CreateNamespaceBody, NamespaceListQuery, parseInput, queryObject, readJson } from "./rest-schemas.ts";
+
+const NAMESPACES = `${REST_BASE}/namespaces`;
+
+function namespaceJson(n: NamespaceInfo) {
+  return { namespace: n.namespace, jurisdiction: n.jurisdiction, repo_count: n.repoCount, created_at: n.createdAt, updated_at: n.updatedAt };
+}
+
+export function addNamespaceRoutes(router: RouterType<IRequest, [AppContext]>): void {
+  router.post(NAMESPACES, rest(async (request, app) => {
+    const body = parseInput(CreateNamespaceBody, await readJson(request as unknown as Request));
+    return envelope(namespaceJson(await createNamespace(app.reposit, body.namespace, body.jurisdiction)), 201);
+  }));
+
+  router.get(NAMESPACES, rest(async (request, app) => {
+    const q = parseInput(NamespaceListQuery, queryObject(request.query));
+    const limit = q.limit ?? 50;
+    const page = await listNamespaces(app.reposit, limit, q.cursor);
+    return envelope(page.namespaces.map(namespaceJson), 200, { cursor: page.cursor ?? null, per_page: limit, count: page.namespaces.length });
+  }));
+
+  router.get(`${NAMESPACES}/:ns`, rest(async (request, app) => envelope(namespaceJson(await getNamespace(app.reposit, param(request, "ns"))))));
+
+  router.delete(`${NAMESPACES}/:ns`, rest(async (request, app) => {
+    if (!(await deleteNamespace(app.reposit, param(request, "ns")))) throw new ArtifactsError("NOT_FOUND", "Namespace not found");
+    return new Response(null, { status: 204 });
+  }));
+}

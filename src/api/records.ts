@@ -6,6 +6,7 @@
  *   nsrepo/<namespace key>/<repo key>       RepoRecord (keys are case-folded names, src/api/names.ts)
  *   repoid/<repo id>                        RepoRecord copy keyed by id (lookups by id, garbage collection)
  *   pool/<pool id>/member/<repo id>         membership of a repository in an object pool (fork network)
+ *   tomb/<namespace key>/<repo key>         id and time of the last deletion under this name
  *
  * Records are JSON. Every change is a versioned commit, so concurrent creates of one name have
  * exactly one winner.
@@ -51,6 +52,7 @@ export const namespacePrefix = () => "ns/";
 export const repoKey = (ns: string, name: string) => `nsrepo/${nameKey(ns)}/${nameKey(name)}`;
 export const repoPrefix = (ns: string) => `nsrepo/${nameKey(ns)}/`;
 export const repoIdKey = (id: string) => `repoid/${id}`;
+export const tombstoneKey = (ns: string, name: string) => `tomb/${nameKey(ns)}/${nameKey(name)}`;
 export const poolMemberPrefix = (poolId: string) => `pool/${poolId}/member/`;
 export const poolMemberKey = (poolId: string, repoId: string) => `pool/${poolId}/member/${repoId}`;
 

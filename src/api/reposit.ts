@@ -28,6 +28,7 @@ import {
   readRepo,
   repoIdKey,
   repoKey,
+  tombstoneKey,
   updateRepo,
   type NamespaceRecord,
   type RepoRecord,
@@ -123,6 +124,7 @@ export class Reposit {
       { type: "set", key: repoKey(ns, name), value: bytes },
       { type: "set", key: repoIdKey(id), value: bytes },
       { type: "set", key: poolMemberKey(record.poolId, id), value: new Uint8Array(0) },
+      { type: "delete", key: tombstoneKey(ns, name) },
     ]);
     if (!created) throw new ArtifactsError("ALREADY_EXISTS", `repo already exists: ${name}`, { pointer: "/name" });
     const token = await this.tokens.issue(record, "write", 86_400);
@@ -153,10 +155,12 @@ export class Reposit {
       const found = await readRepo(this.store, ns, name);
       if (!found) return null;
       const { record, version } = found;
+      const tombstone = encodeRecord({ id: record.id, deletedAt: this.now() });
       const ok = await this.store.commit([{ key: repoKey(ns, name), version }], [
         { type: "delete", key: repoKey(ns, name) },
         { type: "delete", key: repoIdKey(record.id) },
         { type: "delete", key: poolMemberKey(record.poolId, record.id) },
+        { type: "set", key: tombstoneKey(ns, name), value: tombstone },
       ]);
       if (!ok) continue;
       await this.tokens.deleteAll(record.id);
@@ -165,6 +169,17 @@ export class Reposit {
       if (remaining.length === 0) await this.deletePool(record.poolId);
       return { id: record.id };
     }
+  }
+
+  /**
+   * The id of a repository deleted under this name in the last minute (Artifacts answers a repeated
+   * delete with 202 and the id for a while), else null.
+   */
+  async recentlyDeleted(ns: string, name: string): Promise<string | null> {
+    const entry = await this.store.get(tombstoneKey(ns, name));
+    if (!entry) return null;
+    const { id, deletedAt } = decodeRecord<{ id: string; deletedAt: number }>(entry.value);
+    return this.now() - deletedAt < 60_000 ? id : null;
   }
 
   /** Removes every pack of a pool no repository uses any more. */

@@ -260,6 +260,7 @@ export class RepoTokens {
     if (jwt.length > MAX_TOKEN_LENGTH) {
       return `Token is ${jwt.length} characters long: expected at most ${MAX_TOKEN_LENGTH}`;
     }
+    if (!isCanonicalJwt(jwt)) return "Token is not in canonical base64url form";
     const nowMs = this.#now();
     let payload: unknown;
     try {
@@ -412,3 +413,23 @@ function describe(error: unknown): string {
 function tokenIndexKey(tokenId: string): string {
   return `tokid/${tokenId}`;
 }
+
+/**
+ * True when every segment is canonical base64url: the unused low bits of a segment's last character
+ * are zero. Otherwise several strings would decode to the same token (RFC 4648 §3.5), and a token
+ * would not be one exact string.
+ */
+function isCanonicalJwt(jwt: string): boolean {
+  for (const segment of jwt.split(".")) {
+    const tail = segment.length % 4;
+    if (tail === 1) return false;
+    if (tail === 0 || segment.length === 0) continue;
+    const last = BASE64URL.indexOf(segment[segment.length - 1]!);
+    if (last === -1) return false;
+    const unusedBits = tail === 2 ? 4 : 2;
+    if ((last & ((1 << unusedBits) - 1)) !== 0) return false;
+  }
+  return true;
+}
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

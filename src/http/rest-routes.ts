@@ -89,9 +89,13 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
   }));
 
   router.delete(`${REPOS}/:name`, rest(async (request, app) => {
-    const deleted = await app.reposit.deleteRepo(param(request, "ns"), param(request, "name"));
-    if (!deleted) throw new ArtifactsError("NOT_FOUND", "Repository not found");
-    return envelope(deleted, 202);
+    const ns = param(request, "ns");
+    const name = param(request, "name");
+    const deleted = await app.reposit.deleteRepo(ns, name);
+    if (deleted) return envelope(deleted, 202);
+    const id = await app.reposit.recentlyDeleted(ns, name);
+    if (id === null) throw new ArtifactsError("NOT_FOUND", "Repository not found");
+    return envelope({ id }, 202);
   }));
 
   router.post(`${REPOS}/:name/fork`, rest(async (request, app) => {

@@ -20,7 +20,8 @@ import { decodePushRequest, type PushRequest } from "./push-request.ts";
 import { ingestPack } from "./ingest.ts";
 import { publishPack } from "./publish.ts";
 import { ObjectPool } from "./object-pool.ts";
-import { updateRefs, type RefUpdate } from "./refs.ts";
+import { readRefs, updateRefs, type RefUpdate } from "./refs.ts";
+import { foreignReferences } from "./push-visibility.ts";
 import { errorResponse, publicMessage } from "./git-error.ts";
 import type { RepoContext } from "./repo-context.ts";
 
@@ -67,16 +68,21 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
     return reason === null ? null : "funny refname";
   });
   let pool = await ObjectPool.open(ctx.env, ctx.poolId);
-  const needsPack = req.commands.some((c) => c.newId !== ZERO_ID);
-  if (needsPack) {
+  const before = ctx.sharedPool ? await readRefs(store, ctx.repoId) : null;
+  const tips = before ? [...before.refs.values()].map((id) => pool.locateId(id)) : [];
+  const targets = req.commands.filter((c) => c.newId !== ZERO_ID).map((c) => c.newId);
+  const refuse = (reason: string) =>
+    req.commands.forEach((c, i) => {
+      if (c.newId !== ZERO_ID) reasons[i] ??= reason;
+    });
+  if (targets.length > 0) {
     const blobId = Date.now().toString(36).padStart(9, "0") + randomId();
     try {
       const ingested = await ingestPack(pool, reader.rest(), blobId);
-      if (ingested.missing.length > 0) {
+      const foreign = ctx.sharedPool ? foreignReferences(pool, ctx.repoId, tips, ingested.index, targets) : [];
+      if (ingested.missing.length > 0 || foreign.length > 0) {
         await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`);
-        req.commands.forEach((c, i) => {
-          if (c.newId !== ZERO_ID) reasons[i] ??= "missing necessary objects";
-        });
+        refuse("missing necessary objects");
       } else if (ingested.record) {
         await publishPack(store, ctx.poolId, ingested.record);
         pool = await ObjectPool.open(ctx.env, ctx.poolId);

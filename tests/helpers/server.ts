@@ -72,6 +72,10 @@ export async function startServer(options: { runtime?: Runtime; dataDir?: string
     });
   });
   const exited = new Promise<void>((r) => child.on("exit", () => r()));
+  // Never leave a server behind when the test process itself dies.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  void exited.then(() => process.removeListener("exit", reap));
   const signal = async (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;

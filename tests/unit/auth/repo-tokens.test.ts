@@ -399,7 +399,7 @@ describe("RepoTokens.verify", () => {
   it("refuses garbage and oversized input without throwing anything else", async () => {
     const f = fixture();
     for (const input of ["", "?expires=1", "not-a-jwt", "a.b.c", "....", "x".repeat(5000)]) {
-      await assertInvalid(f.tokens.verify(input, REPO), /JWT verification failed|characters long/);
+      await assertInvalid(f.tokens.verify(input, REPO), /JWT verification failed|characters long|canonical base64url/);
     }
   });
 
@@ -492,5 +492,20 @@ describe("RepoTokens.list", () => {
   it("returns nothing for a repo without tokens", async () => {
     const f = fixture();
     assert.deepEqual(await f.tokens.list(REPO.id, "all"), []);
+  });
+});
+
+describe("RepoTokens canonical form", () => {
+  it("refuses a signature whose unused padding bits are set (the same bytes spelled differently)", async () => {
+    const f = fixture();
+    const issued = await f.tokens.issue(REPO);
+    const jwt = secretOf(issued.plaintext);
+    const last = jwt[jwt.length - 1]!;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // A 32-byte HMAC is 43 base64url characters: the last one carries 2 unused bits.
+    const twin = jwt.slice(0, -1) + alphabet[alphabet.indexOf(last) | 1];
+    assert.notEqual(twin, jwt);
+    await f.tokens.verify(jwt, REPO);
+    await assert.rejects(f.tokens.verify(twin, REPO), /Invalid or expired token/);
   });
 });

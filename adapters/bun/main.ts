@@ -17,6 +17,7 @@ const handler = createHandler({
   platform: nodePlatform,
   signingKey: config.signingKey,
   apiToken: config.apiToken,
+  limits: config.limits,
   ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   ...(config.accountId ? { accountId: config.accountId } : {}),
 });

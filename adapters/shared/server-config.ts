@@ -5,6 +5,9 @@
  *   PORT (8787)  HOST (127.0.0.1)  REPOSIT_DATA (./.reposit)  REPOSIT_PUBLIC_URL  REPOSIT_ACCOUNT_ID
  *   REPOSIT_API_TOKEN   control-plane bearer; generated on first start into <data>/api-token (0600)
  *   REPOSIT_SIGNING_KEY token signing key; generated on first start into <data>/signing-key (0600)
+ *   REPOSIT_MAX_PUSH_BYTES, REPOSIT_MAX_OBJECT_BYTES
+ *                       optional overrides of limits.maxPushBytes and limits.maxObjectBytes
+ *                       (src/limits.ts), in bytes; end-to-end tests lower them to exercise the limits
  *
  * Generated secrets are written with mode 0600 and never logged except the API token, which the
  * start-up banner prints once so the operator can use it.
@@ -12,6 +15,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateSigningKey, parseSigningKey } from "../../src/auth/signing-key.ts";
+import type { Limits } from "../../src/limits.ts";
 
 export interface ServerConfig {
   readonly port: number;
@@ -23,6 +27,26 @@ export interface ServerConfig {
   readonly signingKey: Uint8Array;
   readonly publicUrl?: string;
   readonly accountId?: string;
+  /** Overrides of the default limits (empty unless set in the environment). */
+  readonly limits: Partial<Limits>;
+}
+
+/** Environment variables that override a limit, and the limit each one sets. */
+const LIMIT_VARIABLES: readonly (readonly [string, keyof Limits])[] = [
+  ["REPOSIT_MAX_PUSH_BYTES", "maxPushBytes"],
+  ["REPOSIT_MAX_OBJECT_BYTES", "maxObjectBytes"],
+];
+
+function limitsFrom(env: Record<string, string | undefined>): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  for (const [name, field] of LIMIT_VARIABLES) {
+    const text = env[name];
+    if (!text) continue;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Invalid ${name} "${text}": expected a positive whole number of bytes`);
+    limits[field] = value;
+  }
+  return limits;
 }
 
 function secretFile(path: string, generate: () => string): string {
@@ -58,6 +82,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
     apiToken,
     apiTokenFromFile: !givenToken,
     signingKey: parseSigningKey(keyText),
+    limits: limitsFrom(env),
     ...(publicUrl ? { publicUrl } : {}),
     ...(accountId ? { accountId } : {}),
   };

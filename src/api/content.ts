@@ -76,11 +76,8 @@ const SNIFF_BYTES = 8000;
 /** Commit reads in flight at once while building a log page (bounded for remote stores). */
 const LOG_READ_CONCURRENCY = 16;
 
-/**
- * The object a name stands for, in git's `rev-parse` order after "HEAD" (refs.c
- * `ref_rev_parse_rules`). Exported for the tests.
- */
-export const REF_RULES: readonly ((ref: string) => string)[] = [
+/** Full ref names a short name may stand for, in git's `rev-parse` order (refs.c `ref_rev_parse_rules`). */
+const REF_RULES: readonly ((ref: string) => string)[] = [
   (r) => r,
   (r) => `refs/${r}`,
   (r) => `refs/tags/${r}`,
@@ -158,16 +155,16 @@ export class RepoContent {
   }
 
   /**
-   * The file at `path` (segments split on "/", empty segments ignored) in the tree of `ref`
-   * (anything `log` accepts, or a tree id). Null for an unknown ref, a missing path, a directory or
-   * a submodule; a symlink gives its target as git stores it. Throws INVALID_INPUT when `ref`
-   * (/ref) or `path` (/path) is empty.
+   * The file at `path` in the tree of `ref` (anything `log` accepts, or a tree id). `path` is split
+   * on "/"; leading and repeated slashes are ignored, and a trailing one names a directory. Null for
+   * an unknown ref, a missing path, a directory or a submodule; a symlink gives its target as git
+   * stores it. Throws INVALID_INPUT when `ref` (/ref) or `path` (/path) is empty.
    */
   async readFile(ref: string, path: string): Promise<FileContent | null> {
     if (typeof ref !== "string" || ref === "") throw new ArtifactsError("INVALID_INPUT", "Invalid ref: expected a non-empty branch, tag or commit id", { pointer: "/ref" });
     if (typeof path !== "string" || path === "") throw new ArtifactsError("INVALID_INPUT", "Invalid path: expected a non-empty file path", { pointer: "/path" });
     const root = this.#rootTree(ref);
-    if (root === -1) return null;
+    if (root === -1 || path.endsWith("/")) return null;
     const g = await this.#lookupPath(root, path);
     if (g === -1) return null;
     const { content } = await this.#pool.read(g);

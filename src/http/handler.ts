@@ -18,6 +18,7 @@ import { addGitRoutes } from "./git-routes.ts";
 import { addRestRoutes } from "./rest-routes.ts";
 import { addNamespaceRoutes } from "./rest-namespace-routes.ts";
 import { addTokenRoutes } from "./rest-token-routes.ts";
+import { addContentRoutes } from "./rest-content-routes.ts";
 import { describe, text } from "./error-response.ts";
 import type { AppContext, Logger } from "./app-context.ts";
 
@@ -77,6 +78,7 @@ export function createHandler(options: HandlerOptions): Handler {
   addGitRoutes(router);
   addNamespaceRoutes(router);
   addRestRoutes(router);
+  addContentRoutes(router);
   addTokenRoutes(router);
   return {
     reposit,

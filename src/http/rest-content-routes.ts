@@ -17,9 +17,6 @@ import { param, rest, REST_BASE } from "./rest-handler.ts";
 
 const REPO = `${REST_BASE}/namespaces/:ns/repos/:name`;
 
-/** Bytes per chunk of a byte response: a response never holds a second copy of a whole object. */
-const CHUNK_BYTES = 64 * 1024;
-
 const OCTET_STREAM = "application/octet-stream";
 const TEXT_PLAIN = "text/plain; charset=utf-8";
 
@@ -95,20 +92,15 @@ function queryInteger(query: URLSearchParams, name: string): number | undefined 
 }
 
 /**
- * 200 with `bytes` as the body, streamed in 64 KiB chunks with its Content-Length. Each chunk is a
- * copy: `bytes` belongs to the object cache, and a runtime may transfer (detach) enqueued buffers.
+ * 200 with `bytes` as the body and its Content-Length. The bytes are handed over whole rather than
+ * as a ReadableStream: Bun drops a Content-Length set on a streamed body and answers chunked, and
+ * Workers do the same without a FixedLengthStream, while a buffer body gets the length everywhere.
+ * Streaming would save nothing here: the object is already whole in memory (at most
+ * limits.maxObjectBytes). The Fetch standard copies a buffer body when the Response is built, so
+ * the object cache the bytes come from is not handed to the runtime to write into.
  */
 function bytesResponse(bytes: Uint8Array, contentType: string): Response {
-  let at = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const end = Math.min(bytes.length, at + CHUNK_BYTES);
-      if (end > at) controller.enqueue(bytes.slice(at, end));
-      at = end;
-      if (at >= bytes.length) controller.close();
-    },
-  });
-  return new Response(body, {
+  return new Response(bytes as BodyInit, {
     status: 200,
     headers: {
       "Content-Type": contentType,

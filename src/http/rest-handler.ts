@@ -6,6 +6,7 @@
 import type { IRequest } from "itty-router";
 import type { AppContext } from "./app-context.ts";
 import { restErrorResponse } from "./error-response.ts";
+import { ArtifactsError } from "../errors.ts";
 import { checkAccount, requireApiToken } from "./rest-auth.ts";
 
 /** Prefix of every Artifacts REST route. */
@@ -28,5 +29,10 @@ export function rest(handler: RestHandler): RestHandler {
 
 /** A decoded route parameter (names arrive URL-encoded, as Wrangler sends them). */
 export function param(request: IRequest, name: string): string {
-  return decodeURIComponent(request.params[name]!);
+  const raw = request.params[name]!;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ArtifactsError("INVALID_INPUT", `Invalid percent-encoding in the URL: "${raw.slice(0, 80)}"`, { pointer: `/${name}` });
+  }
 }

@@ -87,6 +87,8 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
         await publishPack(store, ctx.poolId, ingested.record);
         pool = await ObjectPool.open(ctx.env, ctx.poolId);
         progress.push(`Received ${ingested.record.objects} objects, ${ingested.newObjects} new\n`);
+      } else {
+        await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`); // an empty pack: nothing to keep
       }
     } catch (error) {
       if (!(error instanceof ReposError)) hooks.onError?.(error);

@@ -105,8 +105,10 @@ export async function* iterateStream(stream: ReadableStream<Uint8Array>): AsyncG
 }
 
 /**
- * Passes `source` through, throwing LimitError(limitName) as soon as more than `max` bytes arrive
- * (the chunk that crosses the limit is not yielded). Example: `limitBytes(body, limits.maxPushBytes, "maxPushBytes")`.
+ * Passes `source` through, throwing LimitError(limitName) once more than `max` bytes arrive. The
+ * bytes up to the limit are still yielded first, so a consumer that needs only the start of a body
+ * (a push's command list) decodes it whatever size the transport's chunks have, and the error
+ * surfaces where the excess is read. Example: `limitBytes(body, limits.maxPushBytes, "maxPushBytes")`.
  */
 export async function* limitBytes(
   source: AsyncIterable<Uint8Array>,
@@ -115,8 +117,11 @@ export async function* limitBytes(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let total = 0;
   for await (const chunk of source) {
+    if (total + chunk.length > max) {
+      if (max > total) yield chunk.subarray(0, max - total);
+      throw limitExceeded(limitName, max);
+    }
     total += chunk.length;
-    if (total > max) throw limitExceeded(limitName, max);
     yield chunk;
   }
 }

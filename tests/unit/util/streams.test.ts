@@ -113,7 +113,7 @@ describe("limitBytes / readAllBytes", () => {
         return true;
       },
     );
-    assert.deepEqual(seen, ["a", "bc"], "the chunk that crosses the limit is not passed on");
+    assert.deepEqual(seen, ["a", "bc", "de"], "the bytes up to the limit are passed on, then the error");
     await assert.rejects(readAllBytes(iterate(abc), 3, "maxNegotiationBytes"), {
       message: "Input exceeds the limit maxNegotiationBytes of 3 bytes",
     });

@@ -5,22 +5,14 @@
  */
 import { createHandler } from "../../src/http/handler.ts";
 import { nodePlatform } from "../shared/node-platform.ts";
-import { banner, loadServerConfig } from "../shared/server-config.ts";
+import { banner, handlerOptions, loadServerConfig } from "../shared/server-config.ts";
 import { openBunSqliteStore } from "./sqlite-store.ts";
 import { join } from "node:path";
 
 const config = loadServerConfig(process.env);
 const dbPath = join(config.dataDir, "reposit.sqlite");
 const store = openBunSqliteStore(dbPath);
-const handler = createHandler({
-  store,
-  platform: nodePlatform,
-  signingKey: config.signingKey,
-  apiToken: config.apiToken,
-  limits: config.limits,
-  ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-  ...(config.accountId ? { accountId: config.accountId } : {}),
-});
+const handler = createHandler(handlerOptions(config, store, nodePlatform));
 
 const server = Bun.serve({
   hostname: config.host,

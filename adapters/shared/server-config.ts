@@ -5,10 +5,13 @@
  *   PORT (8787)  HOST (127.0.0.1)  REPOSIT_DATA (./.reposit)  REPOSIT_PUBLIC_URL  REPOSIT_ACCOUNT_ID
  *   REPOSIT_API_TOKEN   control-plane bearer; generated on first start into <data>/api-token (0600)
  *   REPOSIT_SIGNING_KEY token signing key; generated on first start into <data>/signing-key (0600)
+ *   REPOSIT_IMPORT_ALLOW_HTTP  comma-separated hosts (host or host:port) whose plain-http URLs may be
+ *                       imported (tests and private networks; https is always allowed)
  *   REPOSIT_MAX_PUSH_BYTES, REPOSIT_MAX_OBJECT_BYTES
  *                       optional overrides of limits.maxPushBytes and limits.maxObjectBytes
  *                       (src/limits.ts), in bytes; end-to-end tests lower them to exercise the limits
  *
+ * Where there is no data directory (Deno Deploy), loadEnvironmentConfig requires both secrets.
  * Generated secrets are written with mode 0600 and never logged except the API token, which the
  * start-up banner prints once so the operator can use it.
  */
@@ -16,6 +19,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import { generateSigningKey, parseSigningKey } from "../../src/auth/signing-key.ts";
 import type { Limits } from "../../src/limits.ts";
+import type { KvStore } from "../../src/storage/types.ts";
+import type { Platform } from "../../src/platform.ts";
+import type { HandlerOptions } from "../../src/http/handler.ts";
 
 export interface ServerConfig {
   readonly port: number;
@@ -29,6 +35,12 @@ export interface ServerConfig {
   readonly accountId?: string;
   /** Overrides of the default limits (empty unless set in the environment). */
   readonly limits: Partial<Limits>;
+  /** Hosts whose plain-http URLs may be imported. */
+  readonly importAllowHttp: string[];
+}
+
+function listFrom(text: string | undefined): string[] {
+  return (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 /** Environment variables that override a limit, and the limit each one sets. */
@@ -83,6 +95,33 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
     apiTokenFromFile: !givenToken,
     signingKey: parseSigningKey(keyText),
     limits: limitsFrom(env),
+    importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
+}
+
+/**
+ * Reads the configuration of a host without a data directory (Deno Deploy: no writable disk, so
+ * nothing can be generated and kept): both secrets must be given in the environment.
+ */
+export function loadEnvironmentConfig(env: Record<string, string | undefined>): ServerConfig {
+  const apiToken = env["REPOSIT_API_TOKEN"];
+  const keyText = env["REPOSIT_SIGNING_KEY"];
+  for (const [name, value] of [["REPOSIT_API_TOKEN", apiToken], ["REPOSIT_SIGNING_KEY", keyText]] as const) {
+    if (!value) throw new Error(`Missing ${name}: it must be set in the environment where there is no data directory to keep a generated one`);
+  }
+  const publicUrl = env["REPOSIT_PUBLIC_URL"];
+  const accountId = env["REPOSIT_ACCOUNT_ID"];
+  return {
+    port: Number(env["PORT"] || 8000),
+    host: env["HOST"] || "0.0.0.0",
+    dataDir: "",
+    apiToken: apiToken!,
+    apiTokenFromFile: false,
+    signingKey: parseSigningKey(keyText!),
+    limits: limitsFrom(env),
+    importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
     ...(publicUrl ? { publicUrl } : {}),
     ...(accountId ? { accountId } : {}),
   };
@@ -96,4 +135,18 @@ export function banner(runtime: string, url: string, config: ServerConfig, stora
     `  API token: ${config.apiToken}${config.apiTokenFromFile ? `  (stored in ${join(config.dataDir, "api-token")})` : ""}`,
     `  REST:      ${url}/client/v4/accounts/<account>/artifacts/namespaces/<namespace>/repos`,
   ].join("\n");
+}
+
+/** The createHandler options every server entry point derives from its configuration. */
+export function handlerOptions(config: ServerConfig, store: KvStore, platform: Platform): HandlerOptions {
+  return {
+    store,
+    platform,
+    signingKey: config.signingKey,
+    apiToken: config.apiToken,
+    limits: config.limits,
+    import: { allowHttpHosts: config.importAllowHttp },
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(config.accountId ? { accountId: config.accountId } : {}),
+  };
 }

@@ -12,6 +12,7 @@ import { RepoTokens, type IssuedToken } from "../auth/repo-tokens.ts";
 import type { TokenScope } from "../auth/token-claims.ts";
 import { randomId } from "../auth/ids.ts";
 import { createMac, type Mac } from "../auth/mac.ts";
+import type { ImportSettings } from "./import-repo.ts";
 import { deletePrefix, listAll } from "../storage/storage.ts";
 import { PoolCache, type PoolEnv } from "../repo/object-pool.ts";
 import type { RepoContext } from "../repo/repo-context.ts";
@@ -42,6 +43,8 @@ export interface RepositConfig {
   readonly now?: () => number;
   /** Receives unexpected errors (never secrets). */
   readonly onError?: (error: unknown) => void;
+  /** How imports reach remotes (allowed plain-http hosts, timeout, fetch, target checks). */
+  readonly import?: ImportSettings;
 }
 
 export interface CreateRepoOptions {
@@ -63,6 +66,7 @@ export class Reposit {
   readonly onError: (error: unknown) => void;
   /** Signs list cursors (src/api/repo-list.ts). */
   readonly cursors: Mac;
+  readonly importSettings: ImportSettings;
 
   constructor(config: RepositConfig) {
     this.store = config.store;
@@ -71,6 +75,7 @@ export class Reposit {
     this.env = { store: config.store, platform: config.platform, limits: config.limits, cache: new PoolCache() };
     this.onError = config.onError ?? (() => {});
     this.cursors = createMac(config.signingKey, "list-cursor");
+    this.importSettings = config.import ?? {};
   }
 
   #iso(): string {

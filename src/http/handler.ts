@@ -13,6 +13,7 @@ import type { KvStore } from "../storage/types.ts";
 import type { Platform } from "../platform.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
 import { Reposit } from "../api/reposit.ts";
+import type { ImportSettings } from "../api/import-repo.ts";
 import { portablePlatform } from "../git/portable-platform.ts";
 import { addGitRoutes } from "./git-routes.ts";
 import { addRestRoutes } from "./rest-routes.ts";
@@ -40,6 +41,8 @@ export interface HandlerOptions {
   readonly accountId?: string;
   readonly log?: Logger;
   readonly now?: () => number;
+  /** How imports reach remotes (e.g. `{ allowHttpHosts: ["127.0.0.1:8080"] }`). */
+  readonly import?: ImportSettings;
 }
 
 export interface Handler {
@@ -64,6 +67,7 @@ export function createHandler(options: HandlerOptions): Handler {
     limits: resolveLimits(options.limits),
     signingKey: options.signingKey,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.import ? { import: options.import } : {}),
     onError: (error) => log("error", "unexpected failure", { error: describe(error) }),
   });
   const app: AppContext = {

@@ -12,7 +12,8 @@ import { listRepoRecords } from "../api/records.ts";
 import { remoteUrl, type AppContext } from "./app-context.ts";
 import { envelope } from "./envelope.ts";
 import { param, rest, REST_BASE } from "./rest-handler.ts";
-import { CreateRepoBody, ForkBody, parseInput, queryObject, readJson, RepoListQuery } from "./rest-schemas.ts";
+import { CreateRepoBody, ForkBody, ImportBody, parseInput, queryObject, readJson, RepoListQuery } from "./rest-schemas.ts";
+import { importRepo } from "../api/import-repo.ts";
 import type { IssuedToken } from "../auth/repo-tokens.ts";
 
 const REPOS = `${REST_BASE}/namespaces/:ns/repos`;
@@ -96,6 +97,18 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
     const id = await app.reposit.recentlyDeleted(ns, name);
     if (id === null) throw new ArtifactsError("NOT_FOUND", "Repository not found");
     return envelope({ id }, 202);
+  }));
+
+  router.post(`${REPOS}/:name/import`, rest(async (request, app) => {
+    const body = parseInput(ImportBody, await readJson(req(request)));
+    const { record, token } = await importRepo(
+      app.reposit,
+      param(request, "ns"),
+      param(request, "name"),
+      { url: body.url, ...(body.branch !== undefined ? { branch: body.branch } : {}), ...(body.depth !== undefined ? { depth: body.depth } : {}) },
+      { description: body.description ?? null, readOnly: body.read_only ?? false },
+    );
+    return envelope(createdJson(app, req(request), record, token), 201);
   }));
 
   router.post(`${REPOS}/:name/fork`, rest(async (request, app) => {

@@ -10,6 +10,10 @@
  *   REPOSIT_MAX_PUSH_BYTES, REPOSIT_MAX_OBJECT_BYTES
  *                       optional overrides of limits.maxPushBytes and limits.maxObjectBytes
  *                       (src/limits.ts), in bytes; end-to-end tests lower them to exercise the limits
+ *   REPOSIT_CORS_ORIGINS  comma-separated origins (scheme://host[:port]) whose pages may call the git
+ *                       and REST routes from a browser; "*" = any origin. Default: none
+ *   REPOSIT_CONSOLE     1 or 0: serve the web console at /console. Default: on when HOST is a
+ *                       loopback address (127.0.0.0/8, ::1, localhost), off otherwise
  *
  * Where there is no data directory (Deno Deploy), loadEnvironmentConfig requires both secrets.
  * Generated secrets are written with mode 0600 and never logged except the API token, which the
@@ -22,6 +26,7 @@ import type { Limits } from "../../src/limits.ts";
 import type { KvStore } from "../../src/storage/types.ts";
 import type { Platform } from "../../src/platform.ts";
 import type { HandlerOptions } from "../../src/http/handler.ts";
+import { parseCorsOrigins } from "../../src/http/cors.ts";
 
 export interface ServerConfig {
   readonly port: number;
@@ -37,6 +42,10 @@ export interface ServerConfig {
   readonly limits: Partial<Limits>;
   /** Hosts whose plain-http URLs may be imported. */
   readonly importAllowHttp: string[];
+  /** Origins allowed to use the git and REST routes from a browser (REPOSIT_CORS_ORIGINS). */
+  readonly corsOrigins: string[];
+  /** Serve the web console at /console (REPOSIT_CONSOLE; default on for loopback hosts). */
+  readonly console: boolean;
 }
 
 function listFrom(text: string | undefined): string[] {
@@ -59,6 +68,19 @@ function limitsFrom(env: Record<string, string | undefined>): Partial<Limits> {
     limits[field] = value;
   }
   return limits;
+}
+
+/** True for hosts only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function consoleEnabled(value: string | undefined, host: string): boolean {
+  if (value === undefined || value === "") return isLoopbackHost(host);
+  if (value === "1") return true;
+  if (value === "0") return false;
+  throw new Error(`Invalid REPOSIT_CONSOLE "${value}": expected 1 or 0`);
 }
 
 function secretFile(path: string, generate: () => string): string {
@@ -87,15 +109,18 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
   const keyText = env["REPOSIT_SIGNING_KEY"] || secretFile(join(dataDir, "signing-key"), generateSigningKey);
   const publicUrl = env["REPOSIT_PUBLIC_URL"];
   const accountId = env["REPOSIT_ACCOUNT_ID"];
+  const host = env["HOST"] || "127.0.0.1";
   return {
     port,
-    host: env["HOST"] || "127.0.0.1",
+    host,
     dataDir,
     apiToken,
     apiTokenFromFile: !givenToken,
     signingKey: parseSigningKey(keyText),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
+    console: consoleEnabled(env["REPOSIT_CONSOLE"], host),
     ...(publicUrl ? { publicUrl } : {}),
     ...(accountId ? { accountId } : {}),
   };
@@ -122,6 +147,8 @@ export function loadEnvironmentConfig(env: Record<string, string | undefined>): 
     signingKey: parseSigningKey(keyText!),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
+    console: env["REPOSIT_CONSOLE"] === "1",
     ...(publicUrl ? { publicUrl } : {}),
     ...(accountId ? { accountId } : {}),
   };
@@ -134,6 +161,8 @@ export function banner(runtime: string, url: string, config: ServerConfig, stora
     `  data:      ${config.dataDir} (${storage})`,
     `  API token: ${config.apiToken}${config.apiTokenFromFile ? `  (stored in ${join(config.dataDir, "api-token")})` : ""}`,
     `  REST:      ${url}/client/v4/accounts/<account>/artifacts/namespaces/<namespace>/repos`,
+    ...(config.console ? [`  console:   ${url}/console`] : []),
+    ...(config.corsOrigins.length > 0 ? [`  CORS:      ${config.corsOrigins.join(", ")}`] : []),
   ].join("\n");
 }
 
@@ -146,6 +175,8 @@ export function handlerOptions(config: ServerConfig, store: KvStore, platform: P
     apiToken: config.apiToken,
     limits: config.limits,
     import: { allowHttpHosts: config.importAllowHttp },
+    corsOrigins: config.corsOrigins,
+    console: config.console,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(config.accountId ? { accountId: config.accountId } : {}),
   };

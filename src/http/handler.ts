@@ -20,6 +20,9 @@ import { addRestRoutes } from "./rest-routes.ts";
 import { addNamespaceRoutes } from "./rest-namespace-routes.ts";
 import { addTokenRoutes } from "./rest-token-routes.ts";
 import { addContentRoutes } from "./rest-content-routes.ts";
+import { addRefsRoutes } from "./rest-refs-routes.ts";
+import { addConsoleRoutes } from "./console-routes.ts";
+import { createCors } from "./cors.ts";
 import { describe, text } from "./error-response.ts";
 import type { AppContext, Logger } from "./app-context.ts";
 
@@ -43,6 +46,10 @@ export interface HandlerOptions {
   readonly now?: () => number;
   /** How imports reach remotes (e.g. `{ allowHttpHosts: ["127.0.0.1:8080"] }`). */
   readonly import?: ImportSettings;
+  /** Origins allowed to call the git and REST routes from a browser (exact origins; "*" = any). Default: none. */
+  readonly corsOrigins?: readonly string[];
+  /** Serve the web console at /console (default: false; the servers turn it on for loopback hosts). */
+  readonly console?: boolean;
 }
 
 export interface Handler {
@@ -84,16 +91,23 @@ export function createHandler(options: HandlerOptions): Handler {
   addRestRoutes(router);
   addContentRoutes(router);
   addTokenRoutes(router);
+  addRefsRoutes(router);
+  if (options.console) addConsoleRoutes(router);
+  const cors = createCors({ origins: options.corsOrigins ?? [], basePath });
   return {
     reposit,
     async fetch(request: Request): Promise<Response> {
+      const preflight = cors.preflight(request);
+      if (preflight) return preflight;
+      let response: Response;
       try {
-        const response = await router.fetch(request as IRequest, app);
-        return response instanceof Response ? response : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
+        const routed = await router.fetch(request as IRequest, app);
+        response = routed instanceof Response ? routed : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
       } catch (error) {
         log("error", "unhandled failure", { error: describe(error) });
-        return text(500, "Internal server error");
+        response = text(500, "Internal server error");
       }
+      return cors.apply(request, response);
     },
   };
 }

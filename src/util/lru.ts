@@ -44,6 +44,11 @@ export class ByteLru<K, V> {
     this.#map.delete(key);
   }
 
+  clear(): void {
+    this.#map.clear();
+    this.#bytes = 0;
+  }
+
   get bytes(): number {
     return this.#bytes;
   }

@@ -16,8 +16,8 @@ import type { TypeCode } from "./object-pool.ts";
 
 /** All links of a pack's objects, appended in resolution order; each object records its span. */
 export class LinkBuffer {
-  readonly ids = new Column(Uint8Array, 64 * 1024);
-  readonly types = new Column(Uint8Array, 4096);
+  readonly ids = new Column(Uint8Array, 1024 * 1024);
+  readonly types = new Column(Uint8Array, 64 * 1024);
   count = 0;
 
   #reserve(): number {
@@ -39,7 +39,9 @@ export class LinkBuffer {
       case 2:
         forEachTreeEntry(content, (mode, _nameStart, _nameEnd, oidOffset) => {
           const k = this.#reserve();
-          this.ids.data.set(content.subarray(oidOffset, oidOffset + 20), k * 20);
+          // A byte loop: for 20 bytes it beats subarray() + set() several times over.
+          const ids = this.ids.data;
+          for (let b = 0, at = k * 20; b < 20; b++) ids[at + b] = content[oidOffset + b]!;
           this.types.data[k] = isTreeMode(mode) ? 2 : isGitlinkMode(mode) ? 1 : 3;
         });
         return 0;

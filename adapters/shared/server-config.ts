@@ -10,6 +10,8 @@
  *   REPOSIT_MAX_PUSH_BYTES, REPOSIT_MAX_OBJECT_BYTES
  *                       optional overrides of limits.maxPushBytes and limits.maxObjectBytes
  *                       (src/limits.ts), in bytes; end-to-end tests lower them to exercise the limits
+ *   REPOSIT_RATE_LIMIT  "<requests>/<seconds>" per namespace (REST) and per repository (git), or "off";
+ *                       default 2000/10 as Artifacts
  *   REPOSIT_CORS_ORIGINS  comma-separated origins (scheme://host[:port]) whose pages may call the git
  *                       and REST routes from a browser; "*" = any origin. Default: none
  *   REPOSIT_CONSOLE     1 or 0: serve the web console at /console. Default: on when HOST is a
@@ -27,6 +29,7 @@ import type { KvStore } from "../../src/storage/types.ts";
 import type { Platform } from "../../src/platform.ts";
 import type { HandlerOptions } from "../../src/http/handler.ts";
 import { parseCorsOrigins } from "../../src/http/cors.ts";
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from "../../src/http/rate-limit.ts";
 
 export interface ServerConfig {
   readonly port: number;
@@ -42,10 +45,20 @@ export interface ServerConfig {
   readonly limits: Partial<Limits>;
   /** Hosts whose plain-http URLs may be imported. */
   readonly importAllowHttp: string[];
+  /** Rate limit per namespace / repository, or false. */
+  readonly rateLimit: RateLimitOptions | false;
   /** Origins allowed to use the git and REST routes from a browser (REPOSIT_CORS_ORIGINS). */
   readonly corsOrigins: string[];
   /** Serve the web console at /console (REPOSIT_CONSOLE; default on for loopback hosts). */
   readonly console: boolean;
+}
+
+function rateLimitFrom(text: string | undefined): RateLimitOptions | false {
+  if (!text) return DEFAULT_RATE_LIMIT;
+  if (text === "off" || text === "0") return false;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`Invalid REPOSIT_RATE_LIMIT "${text}": expected <requests>/<seconds> or off`);
+  return { requests: Number(m[1]), windowMs: Number(m[2]) * 1000 };
 }
 
 function listFrom(text: string | undefined): string[] {
@@ -119,6 +132,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
     signingKey: parseSigningKey(keyText),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    rateLimit: rateLimitFrom(env["REPOSIT_RATE_LIMIT"]),
     corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
     console: consoleEnabled(env["REPOSIT_CONSOLE"], host),
     ...(publicUrl ? { publicUrl } : {}),
@@ -147,6 +161,7 @@ export function loadEnvironmentConfig(env: Record<string, string | undefined>): 
     signingKey: parseSigningKey(keyText!),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    rateLimit: rateLimitFrom(env["REPOSIT_RATE_LIMIT"]),
     corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
     console: env["REPOSIT_CONSOLE"] === "1",
     ...(publicUrl ? { publicUrl } : {}),
@@ -175,6 +190,7 @@ export function handlerOptions(config: ServerConfig, store: KvStore, platform: P
     apiToken: config.apiToken,
     limits: config.limits,
     import: { allowHttpHosts: config.importAllowHttp },
+    rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
     console: config.console,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),

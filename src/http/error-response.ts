@@ -96,3 +96,15 @@ export function describe(error: unknown): string {
   }
   return String(error);
 }
+
+/** 429 for a request over its rate limit: the v4 envelope on REST, text on git routes. */
+export function rateLimited(request: Request, retryAfterSeconds: number): Response {
+  const headers = { "Retry-After": String(retryAfterSeconds) };
+  if (new URL(request.url).pathname.includes("/client/v4/")) {
+    const error = new ArtifactsError("RATE_LIMITED", `Too many requests: retry in ${retryAfterSeconds} s`);
+    const response = restErrorResponse(error, () => {});
+    response.headers.set("Retry-After", String(retryAfterSeconds));
+    return response;
+  }
+  return text(429, `Too many requests: retry in ${retryAfterSeconds} s`, headers);
+}

@@ -23,7 +23,8 @@ import { addContentRoutes } from "./rest-content-routes.ts";
 import { addRefsRoutes } from "./rest-refs-routes.ts";
 import { addConsoleRoutes } from "./console-routes.ts";
 import { createCors } from "./cors.ts";
-import { describe, text } from "./error-response.ts";
+import { DEFAULT_RATE_LIMIT, RateLimiter, rateLimitKey, type RateLimitOptions } from "./rate-limit.ts";
+import { describe, rateLimited, text } from "./error-response.ts";
 import type { AppContext, Logger } from "./app-context.ts";
 
 export interface HandlerOptions {
@@ -50,6 +51,8 @@ export interface HandlerOptions {
   readonly corsOrigins?: readonly string[];
   /** Serve the web console at /console (default: false; the servers turn it on for loopback hosts). */
   readonly console?: boolean;
+  /** Requests per window per namespace (REST) and per repository (git); false disables. Default: 2,000 per 10 s. */
+  readonly rateLimit?: RateLimitOptions | false;
 }
 
 export interface Handler {
@@ -94,12 +97,16 @@ export function createHandler(options: HandlerOptions): Handler {
   addRefsRoutes(router);
   if (options.console) addConsoleRoutes(router);
   const cors = createCors({ origins: options.corsOrigins ?? [], basePath });
+  const limiter = options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now);
   return {
     reposit,
     async fetch(request: Request): Promise<Response> {
       const preflight = cors.preflight(request);
       if (preflight) return preflight;
       let response: Response;
+      const key = limiter ? rateLimitKey(new URL(request.url).pathname, basePath) : null;
+      const wait = key ? limiter!.take(key) : 0;
+      if (wait > 0) return cors.apply(request, rateLimited(request, wait));
       try {
         const routed = await router.fetch(request as IRequest, app);
         response = routed instanceof Response ? routed : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });

@@ -49,6 +49,7 @@ run_node() { # label files...
 run_node node-unit $(files tests/unit)
 run_node node-runtime $(files tests/node)
 run_node e2e $(files tests/e2e)
+run_node browser $(files tests/browser)
 
 # 3. Bun: the same unit tests plus bun:sqlite.
 run_bun() {

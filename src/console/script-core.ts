@@ -248,8 +248,12 @@ function firstLine(text) {
   return i === -1 ? text : text.slice(0, i);
 }
 
+/** Says "text" in the live region; it fades after a while so stale news does not linger. */
 function announce(text) {
   statusEl.textContent = text;
+  setTimeout(() => {
+    if (statusEl.textContent === text) statusEl.textContent = "";
+  }, 10000);
 }
 
 function oneOf(value, allowed, fallback) {

@@ -204,7 +204,7 @@ async function repoFile(page, ref, path) {
     if (bytes.length > TEXT_LIMIT) note = "Only the first " + formatBytes(TEXT_LIMIT) + " are shown; download the file for the rest.";
     body = [note ? h("p", { class: "notice" }, note) : null, h("pre", { class: "file", tabindex: "0", "aria-label": "Contents of " + file }, h("code", null, text))];
   }
-  const rendered = render(page.ctx, page.title, page.trail, page.tabs, pathTrail(page, ref, path), h("p", null, download), body);
+  const rendered = render(page.ctx, page.ns + "/" + page.repo.name + ": " + file, page.trail, page.tabs, pathTrail(page, ref, path), h("p", null, download), body);
   if (rendered) objectUrls.push(url);
   else URL.revokeObjectURL(url);
 }
@@ -237,7 +237,7 @@ async function repoCommit(page, hash) {
   const person = (p, at) => [p.name + " <" + p.email + ">, ", unixTime(at)];
   render(
     page.ctx,
-    page.title,
+    page.ns + "/" + page.repo.name + ": commit " + c.hash.slice(0, 12),
     page.trail,
     page.tabs,
     details([

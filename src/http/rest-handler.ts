@@ -18,7 +18,7 @@ export type RestHandler = (request: IRequest, app: AppContext) => Promise<Respon
 export function rest(handler: RestHandler): RestHandler {
   return async (request, app) => {
     try {
-      checkAccount(app, decodeURIComponent(request.params["account"]!));
+      checkAccount(app, param(request, "account"));
       await requireApiToken(request as unknown as Request, app);
       return await handler(request, app);
     } catch (error) {
@@ -27,12 +27,19 @@ export function rest(handler: RestHandler): RestHandler {
   };
 }
 
-/** A decoded route parameter (names arrive URL-encoded, as Wrangler sends them). */
+/** Route parameters whose field has another name in bodies and error pointers. */
+const FIELD_OF_PARAM: Record<string, string> = { ns: "namespace", account: "account_id" };
+
+/**
+ * A decoded route parameter (names arrive URL-encoded, as Wrangler sends them); bad
+ * percent-encoding is INVALID_INPUT pointing at the field, never a 500.
+ */
 export function param(request: IRequest, name: string): string {
   const raw = request.params[name]!;
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new ArtifactsError("INVALID_INPUT", `Invalid percent-encoding in the URL: "${raw.slice(0, 80)}"`, { pointer: `/${name}` });
+    const field = FIELD_OF_PARAM[name] ?? name;
+    throw new ArtifactsError("INVALID_INPUT", `Invalid percent-encoding in the URL: "${raw.slice(0, 80)}"`, { pointer: `/${field}` });
   }
 }

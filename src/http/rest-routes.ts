@@ -63,6 +63,9 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
 
   router.get(REPOS, rest(async (request, app) => {
     const q = parseInput(RepoListQuery, queryObject(request.query));
+    // A cursor alone continues a cursor walk at the default page size: answering it with offset
+    // page 1 (the style without `limit`) would send a client that keeps only the cursor round forever.
+    const limit = q.limit ?? (q.cursor !== undefined ? 50 : undefined);
     const records = await listRepoRecords(app.reposit.store, param(request, "ns"));
     const page = await listRepos(
       records,
@@ -70,7 +73,7 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
         sort: q.sort ?? "created_at",
         direction: q.direction ?? "desc",
         ...(q.search !== undefined ? { search: q.search } : {}),
-        ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        ...(limit !== undefined ? { limit } : {}),
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
         ...(q.page !== undefined ? { page: q.page } : {}),
         ...(q.per_page !== undefined ? { perPage: q.per_page } : {}),
@@ -78,7 +81,7 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
       app.reposit.cursors,
     );
     const repos = page.repos.map((r) => ({ ...repoJson(app, req(request), r), status: r.status }));
-    const info = q.limit === undefined
+    const info = limit === undefined
       ? { page: page.page, per_page: page.perPage, total_pages: page.totalPages, count: repos.length, total_count: page.total }
       : { cursor: page.cursor ?? null, per_page: page.perPage, count: repos.length, total_count: page.total };
     return envelope(repos, 200, info);

@@ -1,26 +1,52 @@
 /**
  * @module http/rest-schemas
  * valibot schemas for REST inputs, and one function that turns the first issue into an
- * ArtifactsError naming the field (`source.pointer`) and what was expected.
+ * ArtifactsError naming the field (`source.pointer`) and what was expected, in the words of the
+ * live service's zod messages (spec/artifacts-api.md §3.1: "Invalid input: expected string,
+ * received undefined", "Too big: expected number to be <=200", "Invalid option: expected one of
+ * ..."). A bad or missing repository `name` gets the live INVALID_REPO_NAME text instead.
  */
 import * as v from "valibot";
 import { ArtifactsError, type ArtifactsErrorCode } from "../errors.ts";
+import { assertRepoName } from "../api/names.ts";
+
+/** A string of at most `max` characters, with zod's message for a longer one. */
+const boundedString = (max: number) => v.pipe(v.string(), v.maxLength(max, `Too big: expected string to have <=${max} characters`));
+
+/** A branch name as given (1–255 characters; git's ref rules are checked where it is used). */
+const branchName = v.pipe(v.string(), v.minLength(1, "Too small: expected string to have >=1 characters"), boundedString(255));
 
 export const CreateRepoBody = v.object({
   name: v.string(),
-  description: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(4096)))),
-  default_branch: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  description: v.optional(v.nullable(boundedString(4096))),
+  default_branch: v.optional(branchName),
   read_only: v.optional(v.boolean()),
-});
-
-export const CreateTokenBody = v.object({
-  repo: v.string(),
-  scope: v.optional(v.picklist(["read", "write"])),
-  ttl: v.optional(v.number()),
 });
 
 /** Field-specific codes (Artifacts uses INVALID_REPO_NAME for /name and INVALID_TTL for /ttl). */
 const FIELD_CODES: Record<string, ArtifactsErrorCode> = { "/name": "INVALID_REPO_NAME", "/ttl": "INVALID_TTL" };
+
+/** zod's name for the type of a received value ("undefined", "null", "array", "number", ...). */
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+/**
+ * The message of a valibot issue in zod's words. Type mismatches and missing keys (valibot: "Invalid
+ * type: Expected string but received 5", "Invalid key: ...") become "Invalid input: expected string,
+ * received number"; messages the schemas set themselves (ranges, options) are kept.
+ */
+function issueMessage(schema: v.GenericSchema, issue: v.GenericIssue): string {
+  if (issue.kind !== "schema" || issue.type === "picklist") return issue.message;
+  const last = issue.path?.[issue.path.length - 1];
+  // A missing key is reported by the object schema; the entry's schema knows what was expected.
+  const missingKey = issue.type === "object" && last !== undefined && issue.input === undefined;
+  const entries = (schema as { entries?: Record<string, { expects?: string }> }).entries;
+  const expected = missingKey ? (entries?.[String(last.key)]?.expects ?? "value") : (issue.expected ?? "value");
+  return `Invalid input: expected ${expected.replace(/^Object$/, "object")}, received ${typeName(issue.input)}`;
+}
 
 /** Parses `input` or throws the Artifacts error for its first issue. */
 export function parseInput<const S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
@@ -28,9 +54,11 @@ export function parseInput<const S extends v.GenericSchema>(schema: S, input: un
   if (result.success) return result.output;
   const issue = result.issues[0];
   const pointer = "/" + (issue.path ?? []).map((p: { key: unknown }) => String(p.key)).join("/");
+  // Live: a missing or non-string name is "Invalid repo name: must match /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/".
+  if (pointer === "/name") assertRepoName(issue.input);
   const code = pointer === "/" ? "INVALID_INPUT" : (FIELD_CODES[pointer] ?? "INVALID_INPUT");
   const field = pointer === "/" ? "body" : pointer.slice(1);
-  throw new ArtifactsError(code, `Invalid ${field}: ${issue.message}`, pointer === "/" ? {} : { pointer });
+  throw new ArtifactsError(code, `Invalid ${field}: ${issueMessage(schema, issue)}`, pointer === "/" ? {} : { pointer });
 }
 
 /** Reads a JSON body (an empty body is `{}`); malformed JSON is INVALID_INPUT. */
@@ -61,10 +89,10 @@ const oneOf = <const T extends readonly string[]>(options: T) =>
 
 export const RepoListQuery = v.object({
   limit: v.optional(intParam(1, 200)),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(2048))),
+  cursor: v.optional(boundedString(2048)),
   page: v.optional(intParam(1, 1_000_000)),
   per_page: v.optional(intParam(1, 200)),
-  search: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  search: v.optional(boundedString(256)),
   sort: v.optional(oneOf(["created_at", "updated_at", "last_push_at", "name"] as const)),
   direction: v.optional(oneOf(["asc", "desc"] as const)),
 });
@@ -77,27 +105,33 @@ export const TokenListQuery = v.object({
 
 export const NamespaceListQuery = v.object({
   limit: v.optional(intParam(1, 1000)),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  cursor: v.optional(boundedString(256)),
+});
+
+export const CreateTokenBody = v.object({
+  repo: v.string(),
+  scope: v.optional(oneOf(["read", "write"] as const)),
+  ttl: v.optional(v.number()),
 });
 
 export const CreateNamespaceBody = v.object({
-  namespace: v.string("Invalid input: expected string, received undefined"),
+  namespace: v.string(),
   jurisdiction: v.optional(oneOf(["eu", "us"] as const)),
 });
 
 export const ForkBody = v.object({
   name: v.string(),
-  description: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(4096)))),
+  description: v.optional(v.nullable(boundedString(4096))),
   read_only: v.optional(v.boolean()),
   default_branch_only: v.optional(v.boolean()),
 });
 
 export const ImportBody = v.object({
-  url: v.pipe(v.string(), v.maxLength(2048)),
-  branch: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  url: boundedString(2048),
+  branch: v.optional(branchName),
   depth: v.optional(v.pipe(v.number(), v.integer("Invalid input: expected an integer"), v.minValue(1, "Too small: expected number to be >0"))),
   read_only: v.optional(v.boolean()),
-  description: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(4096)))),
+  description: v.optional(v.nullable(boundedString(4096))),
 });
 
 /** Query parameters as itty-router parsed them (repeated keys become arrays; we take the last). */

@@ -94,6 +94,8 @@ function shallowArg(req: FetchRequest, line: string, limits: Limits): boolean {
   }
   if (line.startsWith("deepen-not ")) {
     req.deepenNot.push(line.slice(11));
+    // Each names a ref, like a want names an object: bounded by the same limit.
+    if (req.deepenNot.length > limits.maxWants) throw new LimitError("maxWants", `Too many deepen-not lines: more than ${limits.maxWants}`);
     return true;
   }
   if (line.startsWith("filter ")) {

@@ -51,8 +51,12 @@ export function walkObjects(pool: ObjectPool, input: WalkInput): WalkResult {
   const commits: number[] = [];
   const roots: number[] = []; // trees and blobs wanted directly
   const stack: number[] = [];
+  // What the client named, and what its named tags peel to: git treats both as given by the user,
+  // which filters never drop (list-objects-filter.c: only NOT_USER_GIVEN objects are filtered).
+  const named = new Set<number>();
   const want = (g: number) => {
     if (g === -1 || state[g] !== 0) return;
+    named.add(g);
     const type = pool.typeOf(g);
     if (type === TAG) {
       state[g] = SEND;
@@ -89,7 +93,6 @@ export function walkObjects(pool: ObjectPool, input: WalkInput): WalkResult {
   for (let g = 0; g < state.length; g++) if (state[g] === SEND) send.push(g); // commits and tags so far
   if (filter) {
     // Filters never drop what the client named, but may drop commits and tags reached by the walk.
-    const named = new Set(input.wants);
     send = send.filter((g) => named.has(g) || filterIncludes(filter, pool.typeOf(g), 0, 0));
   }
   const walker = new TreeWalker(pool, state, filter, send);

@@ -42,6 +42,8 @@ export async function decodePushRequest(reader: PktLineReader, limits: Limits): 
       const id = line.slice(8);
       if (!isObjectId(id)) throw new ProtocolError("ERR_REQUEST", `Invalid shallow line "${line}"`);
       shallow.push(id);
+      // Bounded like a fetch's shallow lines: nothing else stops a body of them short of maxPushBytes.
+      if (shallow.length > limits.maxWants) throw new LimitError("maxWants", `Too many shallow lines: more than ${limits.maxWants}`);
       continue;
     }
     if (capabilities === null) {

@@ -104,16 +104,16 @@ export function evaluate(updates: readonly RefUpdate[], snapshot: RefSnapshot, o
     return reason === null ? { name: u.name, ok: true } : { name: u.name, ok: false, reason };
   });
   for (let i = 0; i < updates.length; i++) {
-    const u = updates[i]!;
-    if (!results[i]!.ok) continue;
-    if (u.newId === ZERO_ID) after.delete(u.name);
-    else after.set(u.name, u.newId);
+    if (results[i]!.ok && updates[i]!.newId === ZERO_ID) after.delete(updates[i]!.name);
   }
+  // Stored refs never conflict with each other, so only creations can; they are judged in order
+  // against the refs as the batch leaves them, and a refused one does not count against later ones
+  // (git refuses "x/y" after creating "x", not both, and never an update of an existing ref).
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
-    if (results[i]!.ok && u.newId !== ZERO_ID && conflictsWithAnother(u.name, after)) {
-      results[i] = { name: u.name, ok: false, reason: "refname conflict" };
-    }
+    if (!results[i]!.ok || u.newId === ZERO_ID || snapshot.refs.has(u.name)) continue;
+    if (conflictsWithAnother(u.name, after)) results[i] = { name: u.name, ok: false, reason: "refname conflict" };
+    else after.set(u.name, u.newId);
   }
   if (options.atomic && results.some((r) => !r.ok)) {
     return results.map((r) => (r.ok ? { name: r.name, ok: false, reason: "atomic push failure" } : r));

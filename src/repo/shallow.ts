@@ -5,7 +5,8 @@
  * send_unshallow), computed over the commit graph of a pool view.
  *
  * - `deepen <n>`: commits whose minimal distance from a want is n (counting the want as 1) become
- *   the new boundary; `deepen-relative` counts from the client's current shallow commits instead.
+ *   the new boundary; `deepen-relative` counts from the client's current shallow commits instead
+ *   (each at distance 1, so the new boundary lies n commits below them).
  * - `deepen-since <t>` / `deepen-not <ref>`: the commits reachable from the wants that are not older
  *   than t and not reachable from the excluded refs; the boundary is those with a parent outside.
  * - A client shallow commit that is now inside the deepened history is "unshallowed": its parents
@@ -67,13 +68,16 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
       notShallow = new Set(clientShallow);
       boundary = [];
     } else {
+      let from = heads;
       let depth = req.depth === INFINITE_DEPTH ? Infinity : req.depth;
       if (req.relative && depth !== Infinity) {
-        const current = shallowDepth(pool, heads, clientShallow);
-        if (current === 0) return unchanged();
-        depth += current;
+        // Counted from the client's shallow commits that the wants reach, each of them at depth 1
+        // (upload-pack.c deepen: get_shallow_commits(&reachable_shallows, depth + 1, ...)).
+        from = reachableShallows(pool, heads, clientShallow);
+        if (from.length === 0) return unchanged();
+        depth += 1;
       }
-      ({ notShallow, boundary } = byDepth(pool, heads, depth, repoShallow));
+      ({ notShallow, boundary } = byDepth(pool, from, depth, repoShallow));
     }
   } else if (req.since !== null || req.not.length > 0) {
     ({ notShallow, boundary } = byRevList(pool, heads, req.since, req.not, repoShallow));
@@ -101,15 +105,10 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
   return { shallow, unshallow, cut, extraWants };
 }
 
-/** Minimal distance (want = 1) at which any client shallow commit is reached; 0 when none is. */
-function shallowDepth(pool: ObjectPool, heads: readonly number[], clientShallow: ReadonlySet<number>): number {
+/** The client's shallow commits reachable from `heads`. */
+function reachableShallows(pool: ObjectPool, heads: readonly number[], clientShallow: ReadonlySet<number>): number[] {
   const depthOf = minDepths(pool, heads, Infinity, clientShallow);
-  let best = 0;
-  for (const c of clientShallow) {
-    const d = depthOf.get(c);
-    if (d !== undefined && (best === 0 || d < best)) best = d;
-  }
-  return best;
+  return [...clientShallow].filter((c) => depthOf.has(c));
 }
 
 /** Breadth-first minimal depths from `heads` (head = 1), not expanding past `maxDepth` or `stop`. */

@@ -75,7 +75,7 @@ function negotiate(state: FetchState, req: FetchRequest): { head: Uint8Array; se
     last = id;
     if (multiAck === 2) lines.push(`ACK ${id} common\n`);
     else if (multiAck === 1) lines.push(`ACK ${id} continue\n`);
-    else if (n.common.length === 1 && result === 1) lines.push(`ACK ${id}\n`);
+    else if (n.common.length === 1) lines.push(`ACK ${id}\n`); // repeats too, as git (have_obj.nr == 1)
   }
   if (req.done) {
     if (n.common.length > 0) {

@@ -93,7 +93,7 @@ async function lsRefs(ctx: RepoContext, args: readonly string[]): Promise<Uint8A
     const headId = snapshot.refs.get(ctx.head);
     const target = symrefs ? ` symref-target:${ctx.head}` : "";
     if (headId) lines.push(`${headId} HEAD${target}\n`);
-    else if (unborn) lines.push(`unborn HEAD${target}\n`);
+    else if (unborn && symrefs) lines.push(`unborn HEAD${target}\n`); // as ls-refs.c send_possibly_unborn_head
   }
   for (const ref of advertisedRefs(pool, snapshot.refs)) {
     if (!matches(ref.name)) continue;
@@ -108,9 +108,15 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
   if (req.wants.length === 0 && !req.waitForDone) return pushStream(async () => {});
   const state = await prepareFetch(ctx, req);
   const head: (string | "flush" | "delim")[] = [];
-  for (const id of req.haves) state.negotiator.have(state.pool.locateId(id));
+  // Every have we have is acknowledged, repeats and known ancestors included (upload-pack.c
+  // process_haves appends each to the ACK list before deciding whether it is new).
+  const acks: number[] = [];
+  for (const id of req.haves) {
+    const g = state.pool.locateId(id);
+    if (state.negotiator.have(g) !== -1) acks.push(g);
+  }
   if (!req.done && req.sawHaves) {
-    const ready = acknowledge(state, req, head);
+    const ready = acknowledge(state, req, acks, head);
     if (!ready) {
       head.push("flush");
       const bytes = encodePktLines(head);
@@ -141,10 +147,10 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
 }
 
 /** Writes the acknowledgments section; returns true when "ready" was sent (upload-pack.c send_acks). */
-function acknowledge(state: FetchState, req: FetchRequest, out: (string | "flush" | "delim")[]): boolean {
+function acknowledge(state: FetchState, req: FetchRequest, acks: readonly number[], out: (string | "flush" | "delim")[]): boolean {
   out.push("acknowledgments\n");
-  if (state.negotiator.common.length === 0) out.push("NAK\n");
-  for (const g of state.negotiator.common) out.push(`ACK ${state.pool.idOf(g)}\n`);
+  if (acks.length === 0) out.push("NAK\n");
+  for (const g of acks) out.push(`ACK ${state.pool.idOf(g)}\n`);
   if (!req.waitForDone && state.negotiator.okToGiveUp()) {
     out.push("ready\n");
     return true;

@@ -21,6 +21,7 @@ import { forkRepo } from "./fork.ts";
 import { importRepo } from "./import-repo.ts";
 import { RepoContent, type CommitMetadata, type ContentTreeEntry, type LogOptions } from "./content.ts";
 import type { Reposit } from "./reposit.ts";
+import { assertRepoName } from "./names.ts";
 
 export interface ArtifactsRepoInfo {
   id: string;
@@ -169,7 +170,8 @@ function namespaceBinding(options: ArtifactsOptions, ns: string): Artifacts {
         const repos = page.repos.map((r) => ({ ...infoOf(options, r), status: r.status }));
         return page.cursor === undefined ? { repos, total: page.total } : { repos, total: page.total, cursor: page.cursor };
       }),
-    delete: (name) => guard(async () => (await reposit.deleteRepo(ns, name)) !== null),
+    // The binding documents INVALID_REPO_NAME for delete (spec §2.2); REST answers 404 instead.
+    delete: (name) => guard(async () => (await reposit.deleteRepo(ns, assertRepoName(name))) !== null),
   };
 }
 

@@ -46,7 +46,7 @@ export async function forkRepo(reposit: Reposit, ns: string, parentName: string,
     if (!ready) throw new StorageError("ERR_STORAGE", `Fork ${ns}/${options.name} disappeared while it was created`);
     return { record: ready, token: created.token, objects };
   } catch (error) {
-    await reposit.deleteRepo(ns, options.name).catch(() => {});
+    await reposit.deleteRepo(ns, options.name, { tombstone: false }).catch(() => {});
     throw error;
   }
 }

@@ -43,7 +43,7 @@ export async function importRepo(
     if (!ready) throw new ArtifactsError("NOT_FOUND", "Repository not found");
     return { record: ready, token: created.token };
   } catch (error) {
-    await reposit.deleteRepo(ns, name).catch(() => {});
+    await reposit.deleteRepo(ns, name, { tombstone: false }).catch(() => {});
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * tokens, plus the RepoContext the git endpoints run on. REST and the binding API call the same
  * methods, so they cannot drift apart.
  */
-import type { KvStore } from "../storage/types.ts";
+import type { KvMutation, KvStore } from "../storage/types.ts";
 import type { Platform } from "../platform.ts";
 import type { Limits } from "../limits.ts";
 import { ArtifactsError } from "../errors.ts";
@@ -153,19 +153,23 @@ export class Reposit {
   /**
    * Deletes a repository: the record first (so nothing can use it any more), then its tokens and
    * refs, then — when it was the last member of its object pool — the pool's packs. Objects of a
-   * fork network stay while any member remains, so a fork outlives its parent.
+   * fork network stay while any member remains, so a fork outlives its parent. `tombstone: false`
+   * (the clean-up of a failed import or fork) leaves no trace for `recentlyDeleted`: a repository
+   * nobody ever saw ready must not answer a later delete with 202.
    */
-  async deleteRepo(ns: string, name: string): Promise<{ id: string } | null> {
+  async deleteRepo(ns: string, name: string, options: { tombstone?: boolean } = {}): Promise<{ id: string } | null> {
     for (;;) {
       const found = await readRepo(this.store, ns, name);
       if (!found) return null;
       const { record, version } = found;
-      const tombstone = encodeRecord({ id: record.id, deletedAt: this.now() });
+      const tombstone: KvMutation = options.tombstone === false
+        ? { type: "delete", key: tombstoneKey(ns, name) }
+        : { type: "set", key: tombstoneKey(ns, name), value: encodeRecord({ id: record.id, deletedAt: this.now() }) };
       const ok = await this.store.commit([{ key: repoKey(ns, name), version }], [
         { type: "delete", key: repoKey(ns, name) },
         { type: "delete", key: repoIdKey(record.id) },
         { type: "delete", key: poolMemberKey(record.poolId, record.id) },
-        { type: "set", key: tombstoneKey(ns, name), value: tombstone },
+        tombstone,
       ]);
       if (!ok) continue;
       await this.tokens.deleteAll(record.id);

@@ -68,9 +68,11 @@ class Entries {
   readonly linkStart = new Column(Uint32Array);
   readonly linkEnd = new Column(Uint32Array);
   readonly commitTime = new Column(Float64Array);
+  /** Length of the delta chain below the entry (0 = whole object), bounded by limits.maxDeltaDepth. */
+  readonly depth = new Column(Uint32Array);
 
   add(i: number): void {
-    for (const c of [this.offset, this.packType, this.type, this.size, this.base, this.linkStart, this.linkEnd, this.commitTime]) c.ensure(i);
+    for (const c of [this.offset, this.packType, this.type, this.size, this.base, this.linkStart, this.linkEnd, this.commitTime, this.depth]) c.ensure(i);
     this.ids.ensure(i * 20, 20);
     this.count = Math.max(this.count, i + 1);
   }
@@ -167,7 +169,16 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
       kept.delete(i);
     }
   };
-  const fromBase = (i: number, type: number, base: Uint8Array, delta: Uint8Array) => resolve(i, type, applyDelta(base, delta, limits.maxObjectBytes));
+  const fromBase = (i: number, type: number, base: Uint8Array, delta: Uint8Array) => {
+    // Readers follow chains up to maxDeltaDepth; a longer one would be stored but unreadable.
+    const b = t.base.data[i]!;
+    const depth = (b >= 0 ? t.depth.data[b]! : 0) + 1;
+    if (depth > limits.maxDeltaDepth) {
+      throw new ProtocolError("ERR_PACK", `Delta chain at pack entry ${i} is longer than ${limits.maxDeltaDepth}`);
+    }
+    t.depth.data[i] = depth;
+    resolve(i, type, applyDelta(base, delta, limits.maxObjectBytes));
+  };
 
   const onEntry = async (entry: PackEntry) => {
     const i = entry.index;
@@ -176,6 +187,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     t.packType.data[i] = entry.packType;
     t.type.data[i] = 0;
     t.base.data[i] = -1;
+    t.depth.data[i] = 0;
     if (entry.packType < 6) return resolve(i, entry.packType, entry.data);
     if (entry.packType === 6) {
       const base = t.atOffset(entry.baseOffset!, i);

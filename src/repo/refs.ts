@@ -13,6 +13,7 @@
  * not exist", "refname conflict", "atomic push failure".
  */
 import type { KvMutation, KvStore } from "../storage/types.ts";
+import { utf8Length } from "../storage/storage.ts";
 import { ZERO_ID, type ObjectId } from "../git/object-id.ts";
 import { utf8Decode, utf8Encode } from "../util/bytes.ts";
 import { refKey, refPrefix, refsSeqKey } from "./keys.ts";
@@ -65,15 +66,45 @@ export async function updateRefs(
   updates: readonly RefUpdate[],
   options: UpdateRefsOptions,
 ): Promise<RefUpdateResult[]> {
-  const capacity = Math.max(1, store.limits.maxMutations - 1);
-  if (options.atomic && updates.length > capacity) {
-    return updates.map((u) => ({ name: u.name, ok: false, reason: `atomic push of ${updates.length} refs exceeds the storage limit of ${capacity}` }));
+  const batches = batchesWithinLimits(store, repoId, updates);
+  if (options.atomic && batches.length > 1) {
+    const reason = `atomic push of ${updates.length} refs exceeds what the storage backend can commit at once`;
+    return updates.map((u) => ({ name: u.name, ok: false, reason }));
   }
   const results: RefUpdateResult[] = [];
-  for (let start = 0; start < updates.length; start += capacity) {
-    results.push(...(await updateBatch(store, repoId, updates.slice(start, start + capacity), options)));
-  }
+  for (const batch of batches) results.push(...(await updateBatch(store, repoId, batch, options)));
   return results;
+}
+
+/**
+ * Splits updates into commits the backend accepts: by count, by total bytes and by the bytes of
+ * set keys (Deno KV counts keys twice and caps set keys at a tenth of a commit), keeping room for
+ * the refs-seq write and its check.
+ */
+function batchesWithinLimits(store: KvStore, repoId: string, updates: readonly RefUpdate[]): RefUpdate[][] {
+  const limits = store.limits;
+  const seqKeyBytes = utf8Length(refsSeqKey(repoId)) + 2;
+  const maxCount = Math.max(1, limits.maxMutations - 1);
+  const maxBytes = limits.maxCommitBytes - 3 * seqKeyBytes - 64;
+  const maxKeyBytes = Math.floor(limits.maxCommitBytes / 10) - seqKeyBytes;
+  const batches: RefUpdate[][] = [];
+  let current: RefUpdate[] = [];
+  let bytes = 0;
+  let keyBytes = 0;
+  for (const u of updates) {
+    const key = utf8Length(refKey(repoId, u.name)) + 2;
+    const cost = 2 * key + 40;
+    if (current.length > 0 && (current.length >= maxCount || bytes + cost > maxBytes || keyBytes + key > maxKeyBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = keyBytes = 0;
+    }
+    current.push(u);
+    bytes += cost;
+    keyBytes += key;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 async function updateBatch(store: KvStore, repoId: string, updates: readonly RefUpdate[], options: UpdateRefsOptions): Promise<RefUpdateResult[]> {

@@ -240,7 +240,7 @@ describe("updateRefs batches", () => {
     assert.equal(results.length, 25);
     for (const r of results) {
       assert.equal(r.ok, false);
-      assert.match((r as { reason: string }).reason, /^atomic push of 25 refs exceeds the storage limit of 9$/);
+      assert.match((r as { reason: string }).reason, /^atomic push of 25 refs exceeds what the storage backend can commit at once$/);
     }
     assert.deepEqual(store.commits, []);
     assert.equal((await readRefs(store, "r")).refs.size, 0);
@@ -264,5 +264,17 @@ describe("evaluate", () => {
       ),
       [ok("refs/heads/main"), ng("refs/heads/main/x", "refname conflict")],
     );
+  });
+});
+
+describe("updateRefs() within the backend's commit size", () => {
+  it("splits long ref names into several commits instead of failing, and refuses an atomic push that would need several", async () => {
+    const names = Array.from({ length: 999 }, (_, k) => "refs/heads/" + "x".repeat(900) + k);
+    const store = createMemoryStore();
+    const results = await updateRefs(store, "r", names.map((name) => ({ name, oldId: ZERO_ID, newId: "a".repeat(40) })), { atomic: false });
+    assert.equal(results.filter((r) => r.ok).length, 999);
+    assert.equal((await readRefs(store, "r")).refs.size, 999);
+    const atomic = await updateRefs(createMemoryStore(), "r", names.map((name) => ({ name, oldId: ZERO_ID, newId: "b".repeat(40) })), { atomic: true });
+    assert.ok(atomic.every((r) => !r.ok && /exceeds what the storage backend can commit at once/.test(r.reason)));
   });
 });

@@ -7,6 +7,7 @@
  */
 import { ArtifactsError, AuthError, LimitError, ProtocolError, ReposError, StorageError } from "../errors.ts";
 import type { Logger } from "./app-context.ts";
+import { BusyError } from "../repo/write-lease.ts";
 
 const DOCS = "https://developers.cloudflare.com/artifacts/api/errors";
 
@@ -43,6 +44,7 @@ export function gitErrorResponse(error: unknown, log: Logger): Response {
   }
   if (error instanceof LimitError) return text(413, error.message);
   if (error instanceof ProtocolError) return text(400, error.message);
+  if (error instanceof BusyError) return text(503, error.message, { "Retry-After": "5" });
   if (error instanceof StorageError) {
     log("error", "storage failure on a git request", { error: describe(error) });
     return text(503, "Storage is temporarily unavailable", { "Retry-After": "1" });

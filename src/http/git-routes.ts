@@ -14,6 +14,7 @@ import { advertise } from "../repo/advertisement.ts";
 import { uploadPackV0 } from "../repo/upload-pack-v0.ts";
 import { uploadPackV2 } from "../repo/upload-pack-v2.ts";
 import { receivePack } from "../repo/receive-pack.ts";
+import { withWriteLease } from "../repo/write-lease.ts";
 import { requestBody } from "./body.ts";
 import { gitErrorResponse } from "./error-response.ts";
 import type { AppContext } from "./app-context.ts";
@@ -92,10 +93,12 @@ async function rpc(request: IRequest, app: AppContext, service: Service): Promis
     body = wantsV2(request) ? await uploadPackV2(ctx, input, onError) : await uploadPackV0(ctx, input, onError);
   } else {
     const input = requestBody(request as unknown as Request, limits.maxPushBytes, "maxPushBytes");
-    body = await receivePack(ctx, input, {
-      onError,
-      onPushed: (event) => app.reposit.recordPush(record.namespace, record.name, event),
-    });
+    // One writer per repository: a concurrent push waits here (or gets a retryable 503).
+    body = await withWriteLease(ctx.env.store, [record.id], () =>
+      receivePack(ctx, input, {
+        onError,
+        onPushed: (event) => app.reposit.recordPush(record.namespace, record.name, event),
+      }));
   }
   return new Response(body, { status: 200, headers: { "Content-Type": `application/x-${service}-result`, ...NO_CACHE } });
 }

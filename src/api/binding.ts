@@ -66,7 +66,8 @@ export interface ArtifactsTokenListResult {
 }
 
 export interface ArtifactsRepo extends ArtifactsRepoInfo, Disposable {
-  info(): Promise<ArtifactsRepoInfo>;
+  /** Fresh metadata; `sizeBytes` (stored pack bytes) is a Reposit extension. */
+  info(): Promise<ArtifactsRepoInfo & { sizeBytes: number }>;
   createToken(scope?: TokenScope, ttl?: number): Promise<ArtifactsCreateTokenResult>;
   listTokens(): Promise<ArtifactsTokenListResult>;
   revokeToken(tokenOrId: string): Promise<boolean>;
@@ -188,7 +189,11 @@ function repoHandle(options: ArtifactsOptions, record: RepoRecord): ArtifactsRep
   const content = async () => RepoContent.open(reposit, await current());
   return {
     ...infoOf(options, record),
-    info: () => guard(async () => infoOf(options, await current())),
+    info: () =>
+      guard(async () => {
+        const now = await current();
+        return { ...infoOf(options, now), sizeBytes: await reposit.repoSize(now) };
+      }),
     createToken: (scope = "write", ttl = 86_400) =>
       guard(async () => {
         const token = await reposit.tokens.issue(await current(), scope, ttl);

@@ -14,7 +14,7 @@ import { randomId } from "../auth/ids.ts";
 import { createMac, type Mac } from "../auth/mac.ts";
 import type { ImportSettings } from "./import-repo.ts";
 import { deletePrefix, listAll } from "../storage/storage.ts";
-import { PoolCache, type PoolEnv } from "../repo/object-pool.ts";
+import { ObjectPool, PoolCache, type PoolEnv } from "../repo/object-pool.ts";
 import type { RepoContext } from "../repo/repo-context.ts";
 import type { PushEvent } from "../repo/receive-pack.ts";
 import { checkBranchName } from "../repo/ref-name.ts";
@@ -202,6 +202,14 @@ export class Reposit {
   async createToken(ns: string, name: string, scope: TokenScope = "write", ttl = 86_400): Promise<IssuedToken> {
     const record = await this.getRepo(ns, name);
     return this.tokens.issue(record, scope, ttl);
+  }
+
+  /**
+   * Stored bytes of the repository's packs (an extra `size_bytes` field; Artifacts only shows sizes in
+   * analytics). Forks share their network's pool, so they report the shared size.
+   */
+  async repoSize(record: RepoRecord): Promise<number> {
+    return (await ObjectPool.open(this.env, record.poolId)).storedBytes;
   }
 
   /** What the git endpoints need to serve `record`. */

@@ -89,7 +89,7 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
 
   router.get(`${REPOS}/:name`, rest(async (request, app) => {
     const record = await app.reposit.getRepo(param(request, "ns"), param(request, "name"));
-    return envelope(repoJson(app, req(request), record));
+    return envelope({ ...repoJson(app, req(request), record), size_bytes: await app.reposit.repoSize(record) });
   }));
 
   router.delete(`${REPOS}/:name`, rest(async (request, app) => {

@@ -170,9 +170,11 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     }
   };
   const fromBase = (i: number, type: number, base: Uint8Array, delta: Uint8Array) => {
-    // Readers follow chains up to maxDeltaDepth; a longer one would be stored but unreadable.
+    // Readers follow chains up to maxDeltaDepth; a longer one would be stored but unreadable. A thin
+    // delta continues the chain of its stored base.
     const b = t.base.data[i]!;
-    const depth = (b >= 0 ? t.depth.data[b]! : 0) + 1;
+    const external = b < 0 ? pool.locate(refBases.get(i)!) : -1;
+    const depth = (b >= 0 ? t.depth.data[b]! : external >= 0 ? pool.deltaDepth(external, limits.maxDeltaDepth) : 0) + 1;
     if (depth > limits.maxDeltaDepth) {
       throw new ProtocolError("ERR_PACK", `Delta chain at pack entry ${i} is longer than ${limits.maxDeltaDepth}`);
     }

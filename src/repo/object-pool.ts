@@ -105,6 +105,13 @@ export class ObjectPool {
     return new ObjectPool(env, poolId, state);
   }
 
+  /** Bytes of all stored packs (what the repository size limit counts). */
+  get storedBytes(): number {
+    let bytes = 0;
+    for (const pack of this.packs) bytes += pack.record.packBytes;
+    return bytes;
+  }
+
   /** Number of entries across all packs (duplicates included). */
   get total(): number {
     return this.starts[this.packs.length]!;
@@ -204,6 +211,13 @@ export class ObjectPool {
     }
     if (base === -1) throw new StorageError("ERR_CORRUPT", `Delta base of object ${this.idOf(g)} is missing from pool ${this.poolId}`);
     return { pack: p, entry: e, packType, base };
+  }
+
+  /** Length of the stored delta chain under object `g` (0 = stored whole), counted up to `max + 1`. */
+  deltaDepth(g: number, max: number): number {
+    let depth = 0;
+    for (let rep = this.representation(g); rep.packType >= 6 && depth <= max; rep = this.representation(rep.base)) depth++;
+    return depth;
   }
 
   /** Byte range [start, end) of entry `e` in pack `p`. */

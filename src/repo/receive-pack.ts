@@ -13,7 +13,7 @@ import { concatBytes } from "../util/bytes.ts";
 import { deletePrefix } from "../storage/storage.ts";
 import { pushStream } from "../util/push-stream.ts";
 import type { ByteSource } from "../util/streams.ts";
-import { ReposError } from "../errors.ts";
+import { LimitError, ReposError } from "../errors.ts";
 import { randomId } from "../auth/ids.ts";
 import { checkRefFormat } from "./ref-name.ts";
 import { decodePushRequest, type PushRequest } from "./push-request.ts";
@@ -78,7 +78,7 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
   if (targets.length > 0) {
     const blobId = Date.now().toString(36).padStart(9, "0") + randomId();
     try {
-      const ingested = await ingestPack(pool, reader.rest(), blobId);
+      const ingested = await ingestPack(pool, limitRepoGrowth(reader.rest(), pool.storedBytes, limits.maxRepoBytes), blobId);
       const foreign = ctx.sharedPool ? foreignReferences(pool, ctx.repoId, tips, ingested.index, targets) : [];
       if (ingested.missing.length > 0 || foreign.length > 0) {
         await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`);
@@ -143,4 +143,14 @@ function encodeReport(req: PushRequest, outcome: Outcome): Uint8Array {
   sideband.end();
   frames.push(FLUSH_PKT);
   return concatBytes(frames);
+}
+
+/** The repository size limit (Artifacts: 1 GB) bounds what a push may add to the stored packs. */
+async function* limitRepoGrowth(source: AsyncIterable<Uint8Array>, stored: number, max: number): AsyncGenerator<Uint8Array> {
+  let total = stored;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) throw new LimitError("maxRepoBytes", `Repository size limit exceeded: the repository may hold at most ${max} bytes of packs`);
+    yield chunk;
+  }
 }

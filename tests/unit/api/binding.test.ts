@@ -158,7 +158,10 @@ function restDriver(): Driver {
 
   const handle = (info: ArtifactsRepoInfo): ArtifactsRepo => ({
     ...info,
-    info: async () => camelRepo((await call("GET", path(info.name), 200)).result),
+    info: async () => {
+      const result = (await call("GET", path(info.name), 200)).result;
+      return { ...camelRepo(result), sizeBytes: result.size_bytes };
+    },
     createToken: async (scope, ttl) => {
       const r = (await call("POST", "/tokens", 201, { repo: info.name, ...(scope ? { scope } : {}), ...(ttl !== undefined ? { ttl } : {}) })).result;
       return { id: r.id, plaintext: r.plaintext, scope: r.scope, expiresAt: r.expires_at };
@@ -294,7 +297,8 @@ function scenario(makeDriver: () => Driver): void {
     assert.equal(typeof repo.info, "function");
     assert.equal(typeof repo[Symbol.dispose], "function");
     const info = await repo.info();
-    assert.deepEqual(Object.keys(info).sort(), INFO_KEYS);
+    // sizeBytes (stored pack bytes) is a Reposit extension of info().
+    assert.deepEqual(Object.keys(info).sort(), [...INFO_KEYS, "sizeBytes"].sort());
     assert.deepEqual(info, {
       id: ids["alpha"],
       name: "alpha",
@@ -306,6 +310,7 @@ function scenario(makeDriver: () => Driver): void {
       source: null,
       readOnly: true,
       remote: `${ORIGIN}/git/${d.ns}/alpha.git`,
+      sizeBytes: 0,
     });
     for (const key of INFO_KEYS) assert.deepEqual(repo[key as keyof ArtifactsRepoInfo], info[key as keyof ArtifactsRepoInfo], key);
     assert.equal((await (await a.get("ALPHA")).info()).id, ids["alpha"]);
@@ -454,7 +459,8 @@ function scenario(makeDriver: () => Driver): void {
       assert.deepEqual(Object.keys(repo).sort(), [...INFO_KEYS, "status"].sort());
       assert.equal(repo.status, "ready");
     }
-    assert.deepEqual(all.repos.find((r) => r.name === "alpha"), { ...(await (await a.get("alpha")).info()), status: "ready" });
+    const { sizeBytes: _size, ...alphaInfo } = await (await a.get("alpha")).info();
+    assert.deepEqual(all.repos.find((r) => r.name === "alpha"), { ...alphaInfo, status: "ready" });
 
     const pages: string[][] = [];
     let cursor: string | undefined;

@@ -369,7 +369,9 @@ describe("repositories (R1–R5)", () => {
 
   it("R3 gets RepoWithRemote (no status); names are looked up case-insensitively; missing → 404", async () => {
     const got = ok(await call("GET", repoPath("custom")));
-    assert.deepEqual(Object.keys(got).sort(), REPO_KEYS);
+    // size_bytes (stored pack bytes) is a Reposit extension on the single-repository read.
+    assert.deepEqual(Object.keys(got).sort(), [...REPO_KEYS, "size_bytes"].sort());
+    assert.equal(typeof got.size_bytes, "number");
     assert.equal(got.read_only, true);
     assert.equal(got.description, "described");
     assert.equal(got.default_branch, "trunk");

@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { ArtifactsError, type ArtifactsErrorCode } from "../errors.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { assertRepoName } from "../api/names.ts";
 
 /** A string of at most `max` characters, with zod's message for a longer one. */
@@ -61,16 +62,32 @@ export function parseInput<const S extends v.GenericSchema>(schema: S, input: un
   throw new ArtifactsError(code, `Invalid ${field}: ${issueMessage(schema, issue)}`, pointer === "/" ? {} : { pointer });
 }
 
-/** Reads a JSON body (an empty body is `{}`); malformed JSON is INVALID_INPUT. */
+/** Reads a JSON body of at most `max` bytes (an empty body is `{}`); malformed JSON is INVALID_INPUT. */
 export async function readJson(request: Request, max = 1024 * 1024): Promise<unknown> {
-  const text = await request.text();
-  if (text.length > max) throw new ArtifactsError("INVALID_INPUT", `Request body is larger than ${max} bytes`);
+  const text = await readText(request, max);
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);
   } catch {
     throw new ArtifactsError("INVALID_INPUT", "Invalid JSON body: expected a JSON object");
   }
+}
+
+/** The body as UTF-8 text, read chunk by chunk and given up on past `max` bytes (never buffered whole). */
+async function readText(request: Request, max: number): Promise<string> {
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    total += chunk.value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw new ArtifactsError("INVALID_INPUT", `Request body is larger than ${max} bytes`);
+    }
+    parts.push(chunk.value);
+  }
+  return new TextDecoder().decode(concatBytes(parts, total));
 }
 
 /** An integer query parameter within [min, max], with the live service's zod-style messages. */

@@ -86,7 +86,8 @@ function liftHeader(fields: Lifted, header: [string, string]): void {
  * gpgsig at the end of the header). Every commit git writes round-trips byte for byte as long as
  * its text is valid UTF-8; a hand-made commit with headers in another order or without the blank
  * line comes back in git's layout (stored objects are kept as bytes, so this only matters when
- * writing new commits). Throws ProtocolError("ERR_OBJECT") on a malformed id, ident or header key.
+ * writing new commits), and parsing that layout gives back the same Commit (a second gpgsig kept in
+ * `extraHeaders` is written after the lifted one). Throws ProtocolError("ERR_OBJECT") on a malformed id, ident or header key.
  */
 export function serializeCommit(commit: Commit): Uint8Array {
   const lines = [formatHeader("tree", checkOid(commit.tree, "tree", "commit"))];
@@ -94,8 +95,16 @@ export function serializeCommit(commit: Commit): Uint8Array {
   lines.push(formatHeader("author", formatIdent(commit.author)));
   lines.push(formatHeader("committer", formatIdent(commit.committer)));
   if (commit.encoding !== undefined) lines.push(formatHeader("encoding", commit.encoding));
-  for (const [key, value] of commit.extraHeaders) lines.push(formatHeader(key, value));
-  if (commit.gpgsig !== undefined) lines.push(formatHeader("gpgsig", commit.gpgsig));
+  let signed = commit.gpgsig === undefined;
+  for (const [key, value] of commit.extraHeaders) {
+    // parseCommit lifts the first gpgsig and keeps later ones as extras: write it before them.
+    if (!signed && key === "gpgsig") {
+      lines.push(formatHeader("gpgsig", commit.gpgsig!));
+      signed = true;
+    }
+    lines.push(formatHeader(key, value));
+  }
+  if (!signed) lines.push(formatHeader("gpgsig", commit.gpgsig!));
   return utf8Encode(`${lines.join("")}\n${commit.message}`);
 }
 

@@ -21,7 +21,8 @@ export interface Ident {
   timezone: string;
   /**
    * The line as stored, present only when it is not in the canonical form `formatIdent` writes
-   * (odd spacing, no date, leading zeros, trailing junk). `formatIdent` writes it back while the
+   * (odd spacing, no date, leading zeros, trailing junk) or holds a name or e-mail it would refuse
+   * (a ">" in the name, a "<" in the e-mail, NUL). `formatIdent` writes it back while the
    * other fields still describe it, so old objects with such lines re-serialize byte for byte.
    */
   raw?: string;
@@ -48,7 +49,9 @@ export function parseIdent(text: string): Ident {
     timezone: "+0000",
   };
   readDate(text, ident);
-  if (canonicalIdent(ident) !== text) ident.raw = text;
+  // A field formatIdent refuses to write (git reads ">" in a name or "<" in an e-mail) also keeps
+  // the stored line, so the object still re-serializes.
+  if (canonicalIdent(ident) !== text || !writable(ident.name) || !writable(ident.email)) ident.raw = text;
   return ident;
 }
 
@@ -79,8 +82,13 @@ function sameFields(a: Ident, b: Ident): boolean {
   return a.name === b.name && a.email === b.email && a.timestamp === b.timestamp && a.timezone === b.timezone;
 }
 
+/** Whether formatIdent can write `value` as a name or e-mail. */
+function writable(value: string): boolean {
+  return !/[<>\n\0]/.test(value);
+}
+
 function checkField(value: string, what: string): void {
-  if (/[<>\n\0]/.test(value)) {
+  if (!writable(value)) {
     throw new ProtocolError("ERR_OBJECT", `Cannot format identity: ${what} ${quoteValue(value)} contains "<", ">", a newline or NUL`);
   }
 }
@@ -113,7 +121,11 @@ function readDate(text: string, ident: Ident): void {
   const tzStart = i++;
   while (i < text.length && isDigit(text.charCodeAt(i))) i++;
   if (i === tzStart + 1) return;
-  ident.timestamp = Number(text.slice(dateStart, dateEnd));
+  const timestamp = Number(text.slice(dateStart, dateEnd));
+  // Past 2^53 a number is no longer exact (and 400 digits are Infinity): git shows dates that
+  // overflow as 0 (date.c date_overflows), so such a line reads as one without a date.
+  if (!Number.isSafeInteger(timestamp)) return;
+  ident.timestamp = timestamp;
   ident.timezone = text.slice(tzStart, i);
 }
 

@@ -191,9 +191,12 @@ export class Reposit {
     return this.now() - deletedAt < 60_000 ? id : null;
   }
 
-  /** Removes every pack of a pool no repository uses any more. */
+  /**
+   * Removes every pack of a pool no repository uses any more. Only pack keys: membership keys live
+   * elsewhere (another Durable Object on Workers) and a fork joining meanwhile must keep its own.
+   */
   async deletePool(poolId: string): Promise<void> {
-    await deletePrefix(this.store, `pool/${poolId}/`);
+    await deletePrefix(this.store, `pool/${poolId}/pack`);
     await deletePrefix(this.store, packBlobsPrefix(poolId));
     this.env.cache.invalidate(poolId);
   }

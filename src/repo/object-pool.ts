@@ -46,21 +46,47 @@ export interface PoolEnv {
 
 interface PoolState {
   packs: LoadedPack[];
-  objects: ByteLru<number, GitObject>;
+  /** Distinguishes rebuilt views in cache keys (global numbers change when packs are removed). */
+  epoch: number;
 }
 
-/** Process-wide cache of loaded pool views (indexes and resolved objects). */
+export interface PoolCacheOptions {
+  /** Resolved objects shared by all pools (default 32 MiB). */
+  readonly objectBytes?: number;
+  /** Stored pack chunks shared by all pools (default 64 MiB). */
+  readonly chunkBytes?: number;
+  /** Loaded pack indexes kept across requests (default 256 MiB; least recently used pools go first). */
+  readonly indexBytes?: number;
+}
+
+let epochs = 0;
+
+/**
+ * Process-wide caches, bounded in bytes however many repositories a process serves: loaded pool
+ * views (pack indexes), resolved objects and stored pack chunks.
+ */
 export class PoolCache {
-  readonly #states = new Map<string, PoolState>();
-  readonly objectCacheBytes: number;
-  constructor(objectCacheBytes = 32 * 1024 * 1024) {
-    this.objectCacheBytes = objectCacheBytes;
+  readonly #states: ByteLru<string, PoolState>;
+  /** Resolved objects, keyed by pool, view epoch and global number. */
+  readonly objects: ByteLru<string, GitObject>;
+  /**
+   * Recently read pack chunks. Reading one object means reading the whole chunk (up to 1 MiB) that
+   * holds it, and a delta chain or a tree walk touches the same chunks again and again: measured on
+   * a cold `--depth 1` clone of a 48k-object repository, 2,566 reads at 3.7 ms each without it.
+   */
+  readonly chunks: ByteLru<string, Uint8Array>;
+  constructor(options: PoolCacheOptions = {}) {
+    this.objects = new ByteLru(options.objectBytes ?? 32 * 1024 * 1024);
+    this.chunks = new ByteLru(options.chunkBytes ?? 64 * 1024 * 1024);
+    this.#states = new ByteLru(options.indexBytes ?? 256 * 1024 * 1024);
   }
   get(poolId: string): PoolState | undefined {
     return this.#states.get(poolId);
   }
   set(poolId: string, state: PoolState): void {
-    this.#states.set(poolId, state);
+    let bytes = 0;
+    for (const pack of state.packs) bytes += pack.record.indexBytes;
+    this.#states.set(poolId, state, bytes);
   }
   /** Forgets a pool (after compaction, garbage collection or deletion). */
   invalidate(poolId: string): void {
@@ -74,13 +100,13 @@ export class ObjectPool {
   readonly packs: readonly LoadedPack[];
   /** starts[p] = global number of pack p's first entry; starts[packs.length] = total. */
   readonly starts: Int32Array;
-  readonly #objects: ByteLru<number, GitObject>;
+  readonly #cacheKey: string;
 
   private constructor(env: PoolEnv, poolId: string, state: PoolState) {
     this.env = env;
     this.poolId = poolId;
     this.packs = state.packs;
-    this.#objects = state.objects;
+    this.#cacheKey = `${poolId}#${state.epoch}#`;
     this.starts = new Int32Array(state.packs.length + 1);
     for (let p = 0; p < state.packs.length; p++) this.starts[p + 1] = this.starts[p]! + state.packs[p]!.index.count;
   }
@@ -93,11 +119,11 @@ export class ObjectPool {
     const known = state?.packs ?? [];
     const reusable = known.length <= records.length && known.every((p, i) => p.record.seq === records[i]!.seq && p.record.blobId === records[i]!.blobId);
     if (!state || !reusable) {
-      state = { packs: [], objects: new ByteLru(env.cache.objectCacheBytes) };
+      state = { packs: [], epoch: ++epochs };
     }
     if (state.packs.length < records.length) {
       const fresh = await Promise.all(records.slice(state.packs.length).map((r) => loadPack(env.store, poolId, r)));
-      state = { packs: [...state.packs, ...fresh], objects: state.objects };
+      state = { packs: [...state.packs, ...fresh], epoch: state.epoch };
       env.cache.set(poolId, state);
     } else if (!env.cache.get(poolId)) {
       env.cache.set(poolId, state);
@@ -227,12 +253,37 @@ export class ObjectPool {
     return [pack.index.offset[e]!, end];
   }
 
-  /** Reads the stored bytes (header + zlib stream) of object `g`. */
+  /** Reads the stored bytes (header + zlib stream) of object `g`, through the chunk cache. */
   async readRaw(g: number): Promise<Uint8Array> {
     const p = this.packOf(g);
     const [start, end] = this.entryRange(p, g - this.starts[p]!);
     const pack = this.packs[p]!;
-    return readBlobBytes(this.env.store, pack.dataPrefix, pack.record.chunkBytes, start, end);
+    const size = pack.record.chunkBytes;
+    const first = Math.floor(start / size);
+    const last = Math.floor((end - 1) / size);
+    if (first === last) {
+      const chunk = await this.#chunk(pack, first);
+      return chunk.subarray(start - first * size, end - first * size);
+    }
+    const out = new Uint8Array(end - start);
+    for (let c = first; c <= last; c++) {
+      const chunk = await this.#chunk(pack, c);
+      const from = Math.max(start, c * size);
+      const to = Math.min(end, (c + 1) * size);
+      out.set(chunk.subarray(from - c * size, to - c * size), from - start);
+    }
+    return out;
+  }
+
+  async #chunk(pack: LoadedPack, index: number): Promise<Uint8Array> {
+    const key = `${pack.dataPrefix}#${index}`;
+    const cache = this.env.cache.chunks;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const size = pack.record.chunkBytes;
+    const chunk = await readBlobBytes(this.env.store, pack.dataPrefix, size, index * size, Math.min((index + 1) * size, pack.record.packBytes));
+    cache.set(key, chunk, chunk.length);
+    return chunk;
   }
 
   /** Inflates the payload of a raw entry (object content, or delta instructions). */
@@ -254,13 +305,15 @@ export class ObjectPool {
 
   /** Reads object `g`, resolving deltas. */
   async read(g: number): Promise<GitObject> {
-    const cached = this.#objects.get(g);
+    const objects = this.env.cache.objects;
+    const key = this.#cacheKey;
+    const cached = objects.get(key + g);
     if (cached) return cached;
     const chain: { g: number; delta: Uint8Array }[] = [];
     let current = g;
     let object: GitObject | undefined;
     for (;;) {
-      object = this.#objects.get(current);
+      object = objects.get(key + current);
       if (object) break;
       const { payload, packType } = this.inflateEntry(await this.readRaw(current));
       if (packType < 6) {
@@ -273,11 +326,11 @@ export class ObjectPool {
       }
       current = this.representation(current).base;
     }
-    this.#objects.set(current, object, object.content.length);
+    objects.set(key + current, object, object.content.length);
     for (let i = chain.length - 1; i >= 0; i--) {
       const step = chain[i]!;
       object = { type: object.type, content: applyDelta(object.content, step.delta, this.env.limits.maxObjectBytes) };
-      this.#objects.set(step.g, object, object.content.length);
+      objects.set(key + step.g, object, object.content.length);
     }
     return object;
   }

@@ -86,7 +86,6 @@ export function utf8DecodeStrict(bytes: Uint8Array): string {
   }
 }
 
-const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const HEX_DIGITS = utf8Encode("0123456789abcdef");
 const HEX_VALUES = buildHexValues();
 
@@ -105,16 +104,24 @@ export function hexValue(code: number): number {
   return code < 256 ? HEX_VALUES[code]! : -1;
 }
 
+const ID_CODES = new Array<number>(40);
+
 /** Lowercase hex of `length` bytes of `bytes` from `offset`. Example: `hexEncode(raw, 0, 20)`. */
 export function hexEncode(bytes: Uint8Array, offset = 0, length = bytes.length - offset): string {
   if (offset < 0 || length < 0 || offset + length > bytes.length) {
     throw new RangeError(`Cannot hex-encode ${length} bytes at offset ${offset} of a ${bytes.length}-byte array`);
   }
-  // Measured: table concatenation beats TextDecoder for object-id-sized inputs in Node, Bun and Deno.
+  // Small inputs (object ids): char codes into a reused array, then one fromCharCode. Concatenating
+  // pairs builds rope strings in Bun's engine that cost twice the memory and time when kept (a push
+  // indexing 48k objects held +221 MiB of them).
   if (length <= 64) {
-    let out = "";
-    for (let i = offset; i < offset + length; i++) out += HEX_PAIRS[bytes[i]!];
-    return out;
+    const codes = length === 20 ? ID_CODES : new Array<number>(length * 2);
+    for (let i = 0; i < length; i++) {
+      const b = bytes[offset + i]!;
+      codes[2 * i] = HEX_DIGITS[b >> 4]!;
+      codes[2 * i + 1] = HEX_DIGITS[b & 15]!;
+    }
+    return String.fromCharCode.apply(null, codes);
   }
   const ascii = new Uint8Array(length * 2);
   for (let i = 0; i < length; i++) {

@@ -251,7 +251,7 @@ export function makeEnv(options: { limits?: Partial<Limits>; store?: Partial<KvL
     store: createMemoryStore(options.store ? { limits: options.store } : {}),
     platform: nodePlatform,
     limits: resolveLimits(options.limits),
-    cache: new PoolCache(options.objectCacheBytes),
+    cache: new PoolCache(options.objectCacheBytes === undefined ? {} : { objectBytes: options.objectCacheBytes }),
   };
 }
 

@@ -30,6 +30,7 @@ typecheck() { # label command...
 }
 typecheck tsc "$BIN/tsc" -p .
 typecheck tsc-bun "$BIN/tsc" -p tsconfig.bun.json
+typecheck tsc-workers "$BIN/tsc" -p adapters/cloudflare
 typecheck deno-check "$BIN/deno" check $(find adapters/deno tests/deno -name '*.ts' | sort)
 
 # 2. Node: unit, node-only and end-to-end tests. Node 20 needs an explicit file list.
@@ -50,6 +51,7 @@ run_node node-unit $(files tests/unit)
 run_node node-runtime $(files tests/node)
 run_node e2e $(files tests/e2e)
 run_node browser $(files tests/browser)
+run_node workers $(files tests/workers)
 
 # 3. Bun: the same unit tests plus bun:sqlite.
 run_bun() {
@@ -63,7 +65,7 @@ run_bun() {
   if [ "${f:-0}" != 0 ]; then grep -E -A20 '\(fail\)|error:' "$OUT/$label.log" | head -n 300; fi
   add "$label" "$p" "${f:-0}"
 }
-run_bun bun $(files tests/unit tests/bun)
+run_bun bun $(files tests/unit tests/bun) tests/workers/routing-store.test.ts
 
 # 4. Deno: the same unit tests plus Deno KV.
 run_deno() {
@@ -78,7 +80,7 @@ run_deno() {
   if [ "${f:-0}" != 0 ]; then grep -E -A20 'FAILED|ERRORS' "$OUT/$label.log" | head -n 300; fi
   add "$label" "$p" "${f:-0}"
 }
-run_deno deno $(files tests/unit tests/deno)
+run_deno deno $(files tests/unit tests/deno) tests/workers/routing-store.test.ts
 
 for line in "${report[@]}"; do echo "$line"; done
 summary="$passed passed, $failed failed"

@@ -56,10 +56,10 @@ async function acquire(store: KvStore, repoId: string, options: LeaseOptions): P
     done();
     if (queues.get(repoId) === chained) queues.delete(repoId);
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - now()))));
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (waitTimer = setTimeout(() => resolve(false), Math.max(0, deadline - now()))));
   const waited = await Promise.race([previous.then(() => true), timeout]);
-  clearTimeout(timer); // a pending timer would keep an embedding process alive for waitMs
+  clearTimeout(waitTimer); // a pending timer would keep an embedding process alive for waitMs
   if (!waited) {
     leaveQueue();
     throw new BusyError(`Repository is busy: another push has been running for over ${Math.round(waitMs / 1000)} s; retry`);

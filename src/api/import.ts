@@ -7,13 +7,10 @@
  * repository record and moving it from "importing" to "ready" is the caller's job.
  */
 import { ZERO_ID, type ObjectId } from "../git/object-id.ts";
-import { randomId } from "../auth/ids.ts";
 import { ArtifactsError } from "../errors.ts";
-import { deletePrefix } from "../storage/storage.ts";
 import { ingestPack } from "../repo/ingest.ts";
-import { packBlobsPrefix } from "../repo/keys.ts";
 import { ObjectPool } from "../repo/object-pool.ts";
-import { publishPack } from "../repo/publish.ts";
+import { abandonUpload, beginUpload, publishPack } from "../repo/publish.ts";
 import { updateRefs } from "../repo/refs.ts";
 import { writeRepoShallow } from "../repo/repo-shallow.ts";
 import { fetchRemote, type RemoteFetch } from "../repo/remote/fetch-remote.ts";
@@ -88,7 +85,7 @@ export async function importInto(reposit: Reposit, record: RepoRecord, source: I
 /** Ingests and publishes the pack and records the shallow boundary; returns the objects received. */
 async function storePack(reposit: Reposit, record: RepoRecord, remote: RemoteFetch): Promise<number> {
   const { store } = reposit.env;
-  const blobId = Date.now().toString(36).padStart(9, "0") + randomId();
+  const blobId = await beginUpload(store, record.poolId);
   let published = false;
   try {
     const pool = await ObjectPool.open(reposit.env, record.poolId);
@@ -96,6 +93,7 @@ async function storePack(reposit: Reposit, record: RepoRecord, remote: RemoteFet
     const ingested = await ingestPack(pool, remote.pack!, blobId, { shallow });
     if (ingested.missing.length > 0) throw malformed(`Pack from ${remote.url} lacks objects it needs, e.g. ${ingested.missing[0]}`);
     if (ingested.record) await publishPack(store, record.poolId, ingested.record);
+    else await abandonUpload(store, record.poolId, blobId);
     published = true;
     const after = await ObjectPool.open(reposit.env, record.poolId);
     for (const [name, id] of remote.refs) {
@@ -106,7 +104,7 @@ async function storePack(reposit: Reposit, record: RepoRecord, remote: RemoteFet
     if (boundary.length > 0) await writeRepoShallow(store, record.id, boundary);
     return ingested.record?.objects ?? 0;
   } catch (error) {
-    if (!published) await deletePrefix(store, `${packBlobsPrefix(record.poolId)}${blobId}/`).catch(() => {});
+    if (!published) await abandonUpload(store, record.poolId, blobId);
     throw error;
   }
 }

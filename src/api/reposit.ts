@@ -15,6 +15,8 @@ import { createMac, type Mac } from "../auth/mac.ts";
 import type { ImportSettings } from "./import-repo.ts";
 import { deletePrefix, listAll } from "../storage/storage.ts";
 import { ObjectPool, PoolCache, type PoolEnv } from "../repo/object-pool.ts";
+import { repackPool, type RepackReport } from "../repo/repack.ts";
+import { sweepPool, type SweepReport } from "../repo/sweep.ts";
 import type { RepoContext } from "../repo/repo-context.ts";
 import type { PushEvent } from "../repo/receive-pack.ts";
 import { checkBranchName } from "../repo/ref-name.ts";
@@ -45,6 +47,8 @@ export interface RepositConfig {
   readonly onError?: (error: unknown) => void;
   /** How imports reach remotes (allowed plain-http hosts, timeout, fetch, target checks). */
   readonly import?: ImportSettings;
+  /** Packs in a pool that trigger background compaction (default 16). */
+  readonly compactAfterPacks?: number;
 }
 
 export interface CreateRepoOptions {
@@ -67,6 +71,9 @@ export class Reposit {
   /** Signs list cursors (src/api/repo-list.ts). */
   readonly cursors: Mac;
   readonly importSettings: ImportSettings;
+  /** Packs in a pool that trigger background compaction. */
+  readonly compactAfterPacks: number;
+  readonly #maintaining = new Set<string>();
 
   constructor(config: RepositConfig) {
     this.store = config.store;
@@ -76,6 +83,7 @@ export class Reposit {
     this.onError = config.onError ?? (() => {});
     this.cursors = createMac(config.signingKey, "list-cursor");
     this.importSettings = config.import ?? {};
+    this.compactAfterPacks = config.compactAfterPacks ?? 16;
   }
 
   #iso(): string {
@@ -213,6 +221,29 @@ export class Reposit {
    */
   async repoSize(record: RepoRecord): Promise<number> {
     return (await ObjectPool.open(this.env, record.poolId)).storedBytes;
+  }
+
+  /**
+   * Garbage collection and compaction of a repository's object pool (its whole fork network):
+   * repack into one pack of what the members' refs reach, then sweep replaced and abandoned blobs.
+   */
+  async maintain(record: RepoRecord, options: { graceMs?: number } = {}): Promise<RepackReport & SweepReport> {
+    const members = (await listAll(this.store, { prefix: poolMemberPrefix(record.poolId) })).map((e) => e.key.slice(poolMemberPrefix(record.poolId).length));
+    const repack = await repackPool(this.env, record.poolId, { members, now: this.now, ...options });
+    const sweep = await sweepPool(this.env, record.poolId, { now: this.now, ...options });
+    return { ...repack, ...sweep };
+  }
+
+  /**
+   * Runs maintenance in the background when a pool has accumulated many packs (every push adds one),
+   * at most once at a time per pool. Failures are logged, never surfaced to the push.
+   */
+  maintainSoon(record: RepoRecord, packs: number): void {
+    if (packs < this.compactAfterPacks || this.#maintaining.has(record.poolId)) return;
+    this.#maintaining.add(record.poolId);
+    void this.maintain(record)
+      .catch((error) => this.onError(error))
+      .finally(() => this.#maintaining.delete(record.poolId));
   }
 
   /** What the git endpoints need to serve `record`. */

@@ -97,7 +97,10 @@ async function rpc(request: IRequest, app: AppContext, service: Service): Promis
     body = await withWriteLease(ctx.env.store, [record.id], () =>
       receivePack(ctx, input, {
         onError,
-        onPushed: (event) => app.reposit.recordPush(record.namespace, record.name, event),
+        onPushed: async (event) => {
+          await app.reposit.recordPush(record.namespace, record.name, event);
+          app.reposit.maintainSoon(record, event.packs);
+        },
       }));
   }
   return new Response(body, { status: 200, headers: { "Content-Type": `application/x-${service}-result`, ...NO_CACHE } });

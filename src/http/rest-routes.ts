@@ -114,6 +114,22 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
     return envelope(createdJson(app, req(request), record, token), 201);
   }));
 
+  // Reposit extension: run garbage collection and compaction of the repository's pool now.
+  router.post(`${REPOS}/:name/maintenance`, rest(async (request, app) => {
+    const record = await app.reposit.getRepo(param(request, "ns"), param(request, "name"));
+    const report = await app.reposit.maintain(record);
+    return envelope({
+      packs_before: report.packsBefore,
+      packs_after: report.packsAfter,
+      objects_before: report.objectsBefore,
+      objects_kept: report.objectsKept,
+      bytes_before: report.bytesBefore,
+      bytes_after: report.bytesAfter,
+      blobs_deleted: report.blobsDeleted,
+      ...(report.skipped ? { skipped: report.skipped } : {}),
+    });
+  }));
+
   router.post(`${REPOS}/:name/fork`, rest(async (request, app) => {
     const body = parseInput(ForkBody, await readJson(req(request)));
     const fork = await forkRepo(app.reposit, param(request, "ns"), param(request, "name"), {

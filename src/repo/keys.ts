@@ -5,6 +5,8 @@
  *
  *   pool/<poolId>/pack/<seq>           PackRecord JSON (src/repo/pack-record.ts): present = published
  *   pool/<poolId>/pack-seq             the last assigned pack sequence number
+ *   pool/<poolId>/packtrash/<blobId>   a replaced pack's blobs, deleted after a grace period
+ *   pool/<poolId>/upload/<blobId>      an upload in progress: its blobs are swept if it never publishes
  *   packdata/<poolId>/<blobId>/data/…  the pack bytes, chunked (src/storage/chunked-blob.ts)
  *   packdata/<poolId>/<blobId>/index/… the pack index (src/repo/pack-index.ts), chunked
  *   repo/<repoId>/ref/<refname>        40 hex digits
@@ -23,3 +25,7 @@ export const refPrefix = (repoId: string) => `repo/${repoId}/ref/`;
 export const refKey = (repoId: string, name: string) => `repo/${repoId}/ref/${name}`;
 export const refsSeqKey = (repoId: string) => `repo/${repoId}/refs-seq`;
 export const repoShallowKey = (repoId: string) => `repo/${repoId}/shallow`;
+export const packTrashPrefix = (poolId: string) => `pool/${poolId}/packtrash/`;
+export const packTrashKey = (poolId: string, blobId: string) => `pool/${poolId}/packtrash/${blobId}`;
+export const uploadPrefix = (poolId: string) => `pool/${poolId}/upload/`;
+export const uploadKey = (poolId: string, blobId: string) => `pool/${poolId}/upload/${blobId}`;

@@ -111,6 +111,11 @@ export class ObjectPool {
     for (let p = 0; p < state.packs.length; p++) this.starts[p + 1] = this.starts[p]! + state.packs[p]!.index.count;
   }
 
+  /** A view with no packs (to index a pack on its own, as a repack does). */
+  static empty(env: PoolEnv, poolId: string): ObjectPool {
+    return new ObjectPool(env, poolId, { packs: [], epoch: ++epochs });
+  }
+
   /** Loads the current view of `poolId`, reusing what the process cache already holds. */
   static async open(env: PoolEnv, poolId: string): Promise<ObjectPool> {
     const entries = await listAll(env.store, { prefix: packRecordPrefix(poolId) });

@@ -32,9 +32,17 @@ export function reachableSet(pool: ObjectPool, repoId: string, tips: readonly nu
   const key = `${pool.total}:${[...tips].sort((a, b) => a - b).join(",")}`;
   const hit = cache.get(repoId);
   if (hit && hit.key === key && hit.pool.packs === pool.packs) return hit.reachable;
+  const reachable = markReachable(pool, tips);
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(repoId, { key, pool, reachable });
+  return reachable;
+}
+
+/** Every object reachable from `roots` (global numbers; -1 ignored), as a 0/1 byte per object. */
+export function markReachable(pool: ObjectPool, roots: Iterable<number>): Uint8Array {
   const reachable = new Uint8Array(pool.total);
   const stack: number[] = [];
-  for (const t of tips) {
+  for (const t of roots) {
     if (t !== -1 && reachable[t] === 0) {
       reachable[t] = 1;
       stack.push(t);
@@ -50,7 +58,5 @@ export function reachableSet(pool: ObjectPool, repoId: string, tips: readonly nu
       stack.push(child);
     });
   }
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-  cache.set(repoId, { key, pool, reachable });
   return reachable;
 }

@@ -10,15 +10,13 @@ import { encodePktLines, FLUSH_PKT, PktLineReader } from "../git/pkt-line.ts";
 import { SidebandWriter, SIDEBAND_64K_MAX } from "../git/sideband.ts";
 import { ZERO_ID } from "../git/object-id.ts";
 import { concatBytes } from "../util/bytes.ts";
-import { deletePrefix } from "../storage/storage.ts";
 import { pushStream } from "../util/push-stream.ts";
 import type { ByteSource } from "../util/streams.ts";
 import { LimitError, ReposError } from "../errors.ts";
-import { randomId } from "../auth/ids.ts";
 import { checkRefFormat } from "./ref-name.ts";
 import { decodePushRequest, type PushRequest } from "./push-request.ts";
 import { ingestPack } from "./ingest.ts";
-import { publishPack } from "./publish.ts";
+import { abandonUpload, beginUpload, publishPack } from "./publish.ts";
 import { ObjectPool } from "./object-pool.ts";
 import { readRefs, updateRefs, type RefUpdate } from "./refs.ts";
 import { foreignReferences } from "./push-visibility.ts";
@@ -30,6 +28,8 @@ export interface PushEvent {
   readonly repoId: string;
   readonly updates: readonly RefUpdate[];
   readonly options: readonly string[];
+  /** Packs in the pool after the push (maintenance compacts when they pile up). */
+  readonly packs: number;
 }
 
 export interface ReceivePackHooks {
@@ -76,23 +76,23 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
       if (c.newId !== ZERO_ID) reasons[i] ??= reason;
     });
   if (targets.length > 0) {
-    const blobId = Date.now().toString(36).padStart(9, "0") + randomId();
+    const blobId = await beginUpload(store, ctx.poolId);
     try {
       const ingested = await ingestPack(pool, limitRepoGrowth(reader.rest(), pool.storedBytes, limits.maxRepoBytes), blobId);
       const foreign = ctx.sharedPool ? foreignReferences(pool, ctx.repoId, tips, ingested.index, targets) : [];
       if (ingested.missing.length > 0 || foreign.length > 0) {
-        await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`);
+        await abandonUpload(store, ctx.poolId, blobId);
         refuse("missing necessary objects");
       } else if (ingested.record) {
         await publishPack(store, ctx.poolId, ingested.record);
         pool = await ObjectPool.open(ctx.env, ctx.poolId);
         progress.push(`Received ${ingested.record.objects} objects, ${ingested.newObjects} new\n`);
       } else {
-        await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`); // an empty pack: nothing to keep
+        await abandonUpload(store, ctx.poolId, blobId); // an empty pack: nothing to keep
       }
     } catch (error) {
       if (!(error instanceof ReposError)) hooks.onError?.(error);
-      await deletePrefix(store, `packdata/${ctx.poolId}/${blobId}/`).catch(() => {});
+      await abandonUpload(store, ctx.poolId, blobId);
       return { unpack: publicMessage(error), reasons: req.commands.map(() => "unpacker error"), messages, progress };
     }
   }
@@ -120,7 +120,7 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
     if (!r.ok) reasons[slots[k]!] = r.reason;
   });
   const applied = updates.filter((_, k) => results[k]!.ok && updates[k]!.oldId !== updates[k]!.newId);
-  if (applied.length > 0) await hooks.onPushed?.({ repoId: ctx.repoId, updates: applied, options: req.options });
+  if (applied.length > 0) await hooks.onPushed?.({ repoId: ctx.repoId, updates: applied, options: req.options, packs: pool.packs.length });
   return { unpack: "ok", reasons, messages, progress };
 }
 

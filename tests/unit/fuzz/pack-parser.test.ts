@@ -29,6 +29,15 @@ import type { Platform } from "../../../src/platform.ts";
 import { ingestPack } from "../../../src/repo/ingest.ts";
 import { ObjectPool, PoolCache } from "../../../src/repo/object-pool.ts";
 import { publishPack } from "../../../src/repo/publish.ts";
+import { uploadKey } from "../../../src/repo/keys.ts";
+import type { PoolEnv } from "../../../src/repo/object-pool.ts";
+import type { PackRecord } from "../../../src/repo/pack-record.ts";
+
+/** Publishes a pack ingested under a hand-picked blob id (registering the upload as beginUpload would). */
+async function publishRegistered(env: PoolEnv, record: Omit<PackRecord, "seq">): Promise<void> {
+  await env.store.commit([], [{ type: "set", key: uploadKey("p", record.blobId), value: new TextEncoder().encode(JSON.stringify({ at: Date.now() })) }]);
+  await publishPack(env.store, "p", record);
+}
 import { createMemoryStore } from "../../../src/storage/memory.ts";
 import {
   cuts,
@@ -512,7 +521,7 @@ describe("fuzz: pack bombs", () => {
     for (const layout of LAYOUTS) {
       const { env, outcome } = await ingest(deltaChain(9, layout), [], { maxDeltaDepth: 8 });
       if (!outcome.ok) continue;
-      await publishPack(env.store, "p", outcome.value.record!);
+      await publishRegistered(env, outcome.value.record!);
       const cold = await ObjectPool.open({ ...env, cache: new PoolCache() }, "p");
       let deepest = 0;
       for (let g = 0; g < cold.total; g++) if (cold.sizeOf(g) > cold.sizeOf(deepest)) deepest = g;
@@ -527,7 +536,7 @@ describe("fuzz: pack bombs", () => {
     // base as depth 0 and accepts it, and ObjectPool.read then follows 9 deltas and refuses.
     const env = poolEnv({ maxDeltaDepth: 8 });
     const first = await ingestPack(await ObjectPool.open(env, "p"), iterate([deltaChain(8, "ofs")]), "b1");
-    await publishPack(env.store, "p", first.record!);
+    await publishRegistered(env, first.record!);
     const encoder = new TextEncoder();
     let deepest: Uint8Array = encoder.encode("line 0 of a file that grows by one line per delta\n".repeat(4));
     for (let i = 1; i <= 8; i++) deepest = join(deepest, encoder.encode(`line ${i}\n`));
@@ -537,7 +546,7 @@ describe("fuzz: pack bombs", () => {
     const body = join(encodePackHeader(1), encodeEntryHeader(7, delta.length), baseId, new Uint8Array(deflateSync(delta)));
     const outcome = await settle("ingestPack", async () => ingestPack(await ObjectPool.open(env, "p"), iterate([join(body, sha1(body))]), "b2"));
     if (outcome.ok) {
-      await publishPack(env.store, "p", outcome.value.record!);
+      await publishRegistered(env, outcome.value.record!);
       const cold = await ObjectPool.open({ ...env, cache: new PoolCache() }, "p");
       const id = createHash("sha1").update(`blob ${target.length}\0`).update(target).digest("hex");
       const read = await settle("ObjectPool.readById", () => cold.readById(id));

@@ -20,7 +20,7 @@ import type { KvLimits } from "../../../src/storage/types.ts";
 import { resolveLimits, type Limits } from "../../../src/limits.ts";
 import { ObjectPool, PoolCache, type PoolEnv } from "../../../src/repo/object-pool.ts";
 import { ingestPack, type IngestResult } from "../../../src/repo/ingest.ts";
-import { publishPack } from "../../../src/repo/publish.ts";
+import { beginUpload, publishPack } from "../../../src/repo/publish.ts";
 import { updateRefs } from "../../../src/repo/refs.ts";
 import { ZERO_ID } from "../../../src/git/object-id.ts";
 
@@ -260,12 +260,12 @@ export async function* chunked(bytes: Uint8Array, size = 7919): AsyncGenerator<U
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, Math.min(bytes.length, at + size));
 }
 
-let blobCounter = 0;
 
 /** Ingests `pack` into the pool, checks that nothing is missing, publishes it, and reopens the pool. */
 export async function ingestAndPublish(env: PoolEnv, poolId: string, pack: Uint8Array): Promise<{ result: IngestResult; pool: ObjectPool }> {
   const before = await ObjectPool.open(env, poolId);
-  const result = await ingestPack(before, chunked(pack), `blob${++blobCounter}`);
+  const blobId = await beginUpload(env.store, poolId);
+  const result = await ingestPack(before, chunked(pack), blobId);
   if (result.missing.length > 0) throw new Error(`Pack is not closed: missing ${result.missing.join(", ")}`);
   if (result.record) await publishPack(env.store, poolId, result.record);
   return { result, pool: await ObjectPool.open(env, poolId) };

@@ -10,6 +10,8 @@
  *   REPOSIT_MAX_PUSH_BYTES, REPOSIT_MAX_OBJECT_BYTES
  *                       optional overrides of limits.maxPushBytes and limits.maxObjectBytes
  *                       (src/limits.ts), in bytes; end-to-end tests lower them to exercise the limits
+ *   REPOSIT_IMPORT_ALLOW_PRIVATE  comma-separated hosts (host or host:port) that may be imported from
+ *                       although they are loopback, private or link-local (refused by default: SSRF)
  *   REPOSIT_RATE_LIMIT  "<requests>/<seconds>" per namespace (REST) and per repository (git), or "off";
  *                       default 2000/10 as Artifacts
  *   REPOSIT_CORS_ORIGINS  comma-separated origins (scheme://host[:port]) whose pages may call the git
@@ -29,6 +31,7 @@ import type { KvStore } from "../../src/storage/types.ts";
 import type { Platform } from "../../src/platform.ts";
 import type { HandlerOptions } from "../../src/http/handler.ts";
 import { parseCorsOrigins } from "../../src/http/cors.ts";
+import { dnsTargetCheck } from "./dns-target-check.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from "../../src/http/rate-limit.ts";
 
 export interface ServerConfig {
@@ -45,6 +48,8 @@ export interface ServerConfig {
   readonly limits: Partial<Limits>;
   /** Hosts whose plain-http URLs may be imported. */
   readonly importAllowHttp: string[];
+  /** Non-public hosts that may be imported from. */
+  readonly importAllowPrivate: string[];
   /** Rate limit per namespace / repository, or false. */
   readonly rateLimit: RateLimitOptions | false;
   /** Origins allowed to use the git and REST routes from a browser (REPOSIT_CORS_ORIGINS). */
@@ -132,6 +137,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Serve
     signingKey: parseSigningKey(keyText),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    importAllowPrivate: listFrom(env["REPOSIT_IMPORT_ALLOW_PRIVATE"]),
     rateLimit: rateLimitFrom(env["REPOSIT_RATE_LIMIT"]),
     corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
     console: consoleEnabled(env["REPOSIT_CONSOLE"], host),
@@ -161,6 +167,7 @@ export function loadEnvironmentConfig(env: Record<string, string | undefined>): 
     signingKey: parseSigningKey(keyText!),
     limits: limitsFrom(env),
     importAllowHttp: listFrom(env["REPOSIT_IMPORT_ALLOW_HTTP"]),
+    importAllowPrivate: listFrom(env["REPOSIT_IMPORT_ALLOW_PRIVATE"]),
     rateLimit: rateLimitFrom(env["REPOSIT_RATE_LIMIT"]),
     corsOrigins: parseCorsOrigins(env["REPOSIT_CORS_ORIGINS"]),
     console: env["REPOSIT_CONSOLE"] === "1",
@@ -189,7 +196,11 @@ export function handlerOptions(config: ServerConfig, store: KvStore, platform: P
     signingKey: config.signingKey,
     apiToken: config.apiToken,
     limits: config.limits,
-    import: { allowHttpHosts: config.importAllowHttp },
+    import: {
+      allowHttpHosts: config.importAllowHttp,
+      allowPrivateHosts: config.importAllowPrivate,
+      checkTarget: dnsTargetCheck([...config.importAllowHttp, ...config.importAllowPrivate]),
+    },
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
     console: config.console,

@@ -16,8 +16,10 @@ export interface ImportSettings {
   readonly allowHttpHosts?: string[];
   readonly timeoutMs?: number;
   readonly fetch?: FetchFunction;
-  /** Refuses targets before each request (SSRF rules). */
+  /** Refuses targets before each request (SSRF rules; loopback and private addresses are always refused). */
   readonly checkTarget?: TargetCheck;
+  /** Hosts that may be imported from although they are not public (REPOSIT_IMPORT_ALLOW_PRIVATE). */
+  readonly allowPrivateHosts?: string[];
 }
 
 export async function importRepo(

@@ -16,6 +16,7 @@ import { writeRepoShallow } from "../repo/repo-shallow.ts";
 import { fetchRemote, type RemoteFetch } from "../repo/remote/fetch-remote.ts";
 import { malformed, toImportError } from "../repo/remote/remote-errors.ts";
 import type { FetchFunction, TargetCheck } from "../repo/remote/transport.ts";
+import { allTargetChecks, literalTargetCheck } from "../repo/remote/ssrf.ts";
 import type { RepoRecord } from "./records.ts";
 import type { Reposit } from "./reposit.ts";
 
@@ -37,6 +38,8 @@ export interface ImportOptions {
   readonly timeoutMs?: number | undefined;
   /** Runs before every request to the remote; throw to refuse a target (SSRF protection comes with issue 6). */
   readonly checkTarget?: TargetCheck | undefined;
+  /** Hosts ("host" or "host:port") that may be imported from although they are not public addresses. */
+  readonly allowPrivateHosts?: readonly string[] | undefined;
   /** Largest pack accepted, in bytes (default: `limits.maxRepoBytes`). */
   readonly maxPackBytes?: number | undefined;
 }
@@ -65,7 +68,8 @@ export async function importInto(reposit: Reposit, record: RepoRecord, source: I
     fetch: options.fetch,
     allowHttpHosts: options.allowHttpHosts,
     timeoutMs: options.timeoutMs,
-    checkTarget: options.checkTarget,
+    // Loopback, private and link-local targets are refused unless their host was explicitly allowed.
+    checkTarget: allTargetChecks(literalTargetCheck([...(options.allowHttpHosts ?? []), ...(options.allowPrivateHosts ?? [])]), options.checkTarget),
     branch: source.branch,
     depth: source.depth,
     maxPackBytes: options.maxPackBytes ?? limits.maxRepoBytes,

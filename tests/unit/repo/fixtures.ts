@@ -20,7 +20,7 @@ import type { KvLimits } from "../../../src/storage/types.ts";
 import { resolveLimits, type Limits } from "../../../src/limits.ts";
 import { ObjectPool, PoolCache, type PoolEnv } from "../../../src/repo/object-pool.ts";
 import { ingestPack, type IngestResult } from "../../../src/repo/ingest.ts";
-import { beginUpload, publishPack } from "../../../src/repo/publish.ts";
+import { abandonUpload, beginUpload, publishPack } from "../../../src/repo/publish.ts";
 import { updateRefs } from "../../../src/repo/refs.ts";
 import { ZERO_ID } from "../../../src/git/object-id.ts";
 
@@ -268,6 +268,7 @@ export async function ingestAndPublish(env: PoolEnv, poolId: string, pack: Uint8
   const result = await ingestPack(before, chunked(pack), blobId);
   if (result.missing.length > 0) throw new Error(`Pack is not closed: missing ${result.missing.join(", ")}`);
   if (result.record) await publishPack(env.store, poolId, result.record);
+  else await abandonUpload(env.store, poolId, blobId);
   return { result, pool: await ObjectPool.open(env, poolId) };
 }
 

@@ -13,6 +13,7 @@
  */
 import { StorageError } from "../errors.ts";
 import type { KvCheck, KvEntry, KvLimits, KvListOptions, KvMutation, KvStore } from "./types.ts";
+import { utf8ByteLength } from "../util/bytes.ts";
 
 /**
  * Deno KV's limits, the strictest real backend (denoland/deno ext/kv). maxKeyBytes is 2046, not
@@ -34,23 +35,8 @@ const KEY_OVERHEAD = 2;
 /** How many batches the splitting helpers keep in flight: enough to hide a network round trip. */
 const CONCURRENCY = 4;
 
-/**
- * UTF-8 length of `s` without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD).
- * @example utf8Length("é") === 2
- */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a pair is 2 UTF-16 units and 4 UTF-8 bytes
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
+/** UTF-8 length of a key without encoding it (the one implementation lives in util/bytes.ts). */
+export const utf8Length: (s: string) => number = utf8ByteLength;
 
 /**
  * Compares keys by their UTF-8 bytes (= code point order). Plain `<` compares UTF-16 units, which

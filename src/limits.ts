@@ -40,7 +40,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPackObjects: 10_000_000,
   maxRefUpdates: 10_000,
   maxDeltaDepth: 4095,
-  deltaBaseCacheBytes: 48 * 1024 * 1024,
+  deltaBaseCacheBytes: 32 * 1024 * 1024,
   maxRepoBytes: 1024 * 1024 * 1024,
   maxRefNameBytes: 1024,
   maxHaves: 100_000,

@@ -38,4 +38,10 @@ export interface Platform {
   inflate(input: Uint8Array, expectedSize: number, maxOutput: number): InflateResult | null;
   /** Compresses `data` into one zlib stream. */
   deflate(data: Uint8Array): Uint8Array;
+  /**
+   * Optional hint that a lot of short-lived buffer memory just became garbage (ingest calls it after
+   * every 32 MiB of object data). Runtimes whose collector lags behind large buffers (Bun) collect
+   * here: a 200 MB push of big blobs peaked at 224 MB without it and 146 MB with it.
+   */
+  reclaim?(): void;
 }

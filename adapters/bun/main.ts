@@ -4,7 +4,7 @@
  * `bun adapters/bun/main.ts` (or `npm start`).
  */
 import { createHandler } from "../../src/http/handler.ts";
-import { nodePlatform } from "../shared/node-platform.ts";
+import { bunPlatform } from "./platform.ts";
 import { banner, handlerOptions, loadServerConfig } from "../shared/server-config.ts";
 import { openBunSqliteStore } from "./sqlite-store.ts";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 const config = loadServerConfig(process.env);
 const dbPath = join(config.dataDir, "reposit.sqlite");
 const store = openBunSqliteStore(dbPath);
-const handler = createHandler(handlerOptions(config, store, nodePlatform));
+const handler = createHandler(handlerOptions(config, store, bunPlatform));
 
 const server = Bun.serve({
   hostname: config.host,

@@ -147,13 +147,20 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
   const t = new Entries();
   const links = new LinkBuffer();
   const cache = new RecentObjects(limits.deltaBaseCacheBytes);
-  // Huge objects are rarely delta bases and would flush everything else out of the cache.
-  const maxCached = Math.max(64 * 1024, Math.floor(limits.deltaBaseCacheBytes / 8));
+  // Huge objects are rarely delta bases and would flush everything else out of the cache (and a
+  // push of big blobs would hold the whole budget in them: measured 276 MB peak on a 200 MB push).
+  const maxCached = Math.max(64 * 1024, Math.floor(limits.deltaBaseCacheBytes / 16));
   const kept = new Map<number, Uint8Array>(); // delta payloads of deferred entries
   let keptBytes = 0;
   const refBases = new Map<number, Uint8Array>(); // REF_DELTA base ids, by entry
 
+  let sinceReclaim = 0;
   const resolve = (i: number, type: number, content: Uint8Array) => {
+    sinceReclaim += content.length;
+    if (sinceReclaim > 32 * 1024 * 1024 && platform.reclaim) {
+      sinceReclaim = 0;
+      platform.reclaim();
+    }
     const id = hashObjectBytes(platform, type as TypeCode, content);
     const ids = t.ids.data;
     for (let b = 0, at = i * 20; b < 20; b++) ids[at + b] = id[b]!;

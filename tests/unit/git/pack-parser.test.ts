@@ -458,7 +458,8 @@ describe("parsePack rejects", () => {
     middle[target.offset + Math.floor(target.packedSize / 2)]! ^= 0xff;
     await assert.rejects(
       parseAll(chunked(middle, 1000)),
-      (e: unknown) => e instanceof ProtocolError && /object \d+ at offset \d+/.test(e.message),
+      // Depending on the bytes, zlib reports the corruption, or the stream inflates past its size.
+      (e: unknown) => e instanceof ProtocolError && /object \d+ at offset \d+/i.test(e.message),
     );
   });
 

@@ -11,6 +11,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type Runtime, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
+import { startCGitServer } from "../helpers/cgit-server.ts";
 import { commitFile, git, gitAsync, tempDir, withToken } from "../helpers/git.ts";
 
 const dirs: string[] = [];
@@ -76,9 +77,15 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
       }
     });
 
-    it("survives kills during fork, delete and maintenance", async () => {
+    it("survives kills during fork, import, delete and maintenance", async () => {
       const dataDir = scratch();
-      let server: TestServer = await startServer({ runtime, dataDir });
+      // A C git server to import from (git http-backend behind lighttpd).
+      const reposDir = scratch();
+      const upstream = join(reposDir, "upstream.git");
+      git(["init", "-q", "--bare", "-b", "main", upstream]);
+      const cgit = await startCGitServer(reposDir);
+      const importEnv = { REPOSIT_IMPORT_ALLOW_HTTP: new URL(cgit.url).host };
+      let server: TestServer = await startServer({ runtime, dataDir, env: importEnv });
       const first = new Rest(server.url, server.apiToken);
       const repo = await first.createRepo("crash", "ops");
       const work = join(scratch(), "ops");
@@ -88,10 +95,12 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
         git(["push", "-q", withToken(repo.remote, repo.token), "main"], { cwd: work });
       }
       const head = git(["rev-parse", "HEAD"], { cwd: work }).stdout.trim();
+      git(["push", "-q", upstream, "main"], { cwd: work });
       const next = delays(runtime === "bun" ? 3 : 5);
       try {
         const operations: [string, (rest: Rest) => Promise<unknown>][] = [
           ["fork", (r) => r.call("POST", "/namespaces/crash/repos/ops/fork", { name: "ops-fork" })],
+          ["import", (r) => r.call("POST", "/namespaces/crash/repos/imported/import", { url: `${cgit.url}/upstream.git` })],
           ["maintenance", (r) => r.call("POST", "/namespaces/crash/repos/ops/maintenance")],
           ["delete fork", (r) => r.call("DELETE", "/namespaces/crash/repos/ops-fork")],
         ];
@@ -100,7 +109,7 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
           await new Promise((r) => setTimeout(r, next() / 3));
           await server.kill();
           await pending;
-          server = await startServer({ runtime, dataDir });
+          server = await startServer({ runtime, dataDir, env: importEnv });
           const rest = new Rest(server.url, server.apiToken);
           // The parent is intact whatever happened.
           const token = await rest.token("crash", "ops", "read");
@@ -119,9 +128,21 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
           } else {
             assert.ok(fork.status === 404 || fork.status === 409, `fork answered ${fork.status}`);
           }
+          // The import likewise: complete and identical to its source, in progress, or absent.
+          const imported = await rest.call("GET", "/namespaces/crash/repos/imported");
+          if (imported.status === 200) {
+            const importToken = await rest.token("crash", "imported", "read");
+            assert.equal(git(["ls-remote", withToken(`${server.url}/git/crash/imported.git`, importToken), "refs/heads/main"]).stdout.split("\t")[0], head);
+          } else {
+            assert.ok(imported.status === 404 || imported.status === 409, `import answered ${imported.status}`);
+          }
         }
-        // Maintenance still works after all that, and loses nothing.
+        // Maintenance and imports still work after all that, and lose nothing.
         const rest = new Rest(server.url, server.apiToken);
+        const again = await rest.call("POST", "/namespaces/crash/repos/imported-again/import", { url: `${cgit.url}/upstream.git` });
+        assert.equal(again.status, 201, JSON.stringify(again.body));
+        const againToken = await rest.token("crash", "imported-again", "read");
+        assert.equal(git(["ls-remote", withToken(`${server.url}/git/crash/imported-again.git`, againToken), "refs/heads/main"]).stdout.split("\t")[0], head);
         const report = await rest.call("POST", "/namespaces/crash/repos/ops/maintenance");
         assert.equal(report.status, 200);
         const token = await rest.token("crash", "ops", "read");
@@ -131,6 +152,7 @@ for (const runtime of ["bun", "deno"] as Runtime[]) {
         git(["fsck", "--strict"], { cwd: final });
       } finally {
         await server.stop();
+        await cgit.stop();
       }
     });
   });

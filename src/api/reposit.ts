@@ -62,6 +62,9 @@ export interface CreatedRepo {
   readonly token: IssuedToken;
 }
 
+/** Imports time out after 2 minutes and forks copy refs in seconds: 15 minutes means the worker died. */
+const ABANDONED_AFTER_MS = 15 * 60 * 1000;
+
 export class Reposit {
   readonly store: KvStore;
   readonly tokens: RepoTokens;
@@ -139,7 +142,11 @@ export class Reposit {
       { type: "set", key: poolMemberKey(record.poolId, id), value: new Uint8Array(0) },
       { type: "delete", key: tombstoneKey(ns, name) },
     ]);
-    if (!created) throw new ArtifactsError("ALREADY_EXISTS", `repo already exists: ${name}`, { pointer: "/name" });
+    if (!created) {
+      const existing = await readRepo(this.store, ns, name);
+      if (existing && (await this.#removeIfAbandoned(existing.record))) return this.createRepo(ns, name, options, extra);
+      throw new ArtifactsError("ALREADY_EXISTS", `repo already exists: ${name}`, { pointer: "/name" });
+    }
     const token = await this.tokens.issue(record, "write", 86_400);
     return { record, token };
   }
@@ -147,8 +154,18 @@ export class Reposit {
   /** The repository record, whatever its status; NOT_FOUND when absent. */
   async findRepo(ns: string, name: string): Promise<RepoRecord> {
     const found = await readRepo(this.store, ns, name);
-    if (!found) throw new ArtifactsError("NOT_FOUND", "Repository not found");
+    if (!found || (await this.#removeIfAbandoned(found.record))) throw new ArtifactsError("NOT_FOUND", "Repository not found");
     return found.record;
+  }
+
+  /**
+   * A repository still "importing" or "forking" long after any import or fork could take (the
+   * process doing it died) is removed, so its name becomes usable again. Returns true if it was.
+   */
+  async #removeIfAbandoned(record: RepoRecord): Promise<boolean> {
+    if (record.status === "ready" || this.now() - Date.parse(record.updatedAt) < ABANDONED_AFTER_MS) return false;
+    await this.deleteRepo(record.namespace, record.name, { tombstone: false });
+    return true;
   }
 
   /** The repository record once it is ready; in-progress states throw their Artifacts code. */

@@ -1,7 +1,7 @@
 /**
  * @module adapters/node/main
- * The Node server: node:http (through the streaming bridge in ./serve.ts) + an SQLite file
- * (better-sqlite3; Node 20 has no node:sqlite) in the data directory.
+ * The Node server: node:http (through the streaming bridge in ./serve.ts) + an SQLite file in the
+ * data directory (node:sqlite where the runtime has it, better-sqlite3 on Node 20: ./open-store.ts).
  * `node --import tsx adapters/node/main.ts`. Configuration as for every entry point
  * (adapters/shared/server-config.ts).
  */
@@ -10,15 +10,15 @@ import { createHandler } from "../../src/http/handler.ts";
 import { nodePlatform } from "../shared/node-platform.ts";
 import { banner, handlerOptions, loadServerConfig } from "../shared/server-config.ts";
 import { serveFetch } from "./serve.ts";
-import { openNodeSqliteStore } from "./sqlite-store.ts";
+import { openSqliteStore } from "./open-store.ts";
 
 const config = loadServerConfig(process.env);
 const dbPath = join(config.dataDir, "reposit.sqlite");
-const store = openNodeSqliteStore(dbPath);
+const { store, driver } = await openSqliteStore(dbPath);
 const handler = createHandler(handlerOptions(config, store, nodePlatform));
 
 const server = await serveFetch(handler, { host: config.host, port: config.port });
-console.log(banner("node", server.url, config, `SQLite ${dbPath}`));
+console.log(banner("node", server.url, config, `SQLite ${dbPath} via ${driver}`));
 
 let stopping = false;
 const shutdown = async () => {

@@ -114,6 +114,9 @@ export function listRange(options: KvListOptions): KeyRange {
  * @example assertKey(store.limits, "refs/heads/main")
  */
 export function assertKey(limits: KvLimits, key: string): number {
+  // Keys are built from validated names; a NUL would be cut short by some SQLite bindings (Deno's
+  // node:sqlite reads TEXT up to the first NUL), so it is refused everywhere.
+  if (key.includes("\0")) throw new RangeError(`Key "${key.slice(0, 64).replace(/\0/g, "\\0")}" contains a NUL character`);
   const bytes = utf8Length(key);
   if (bytes > limits.maxKeyBytes) {
     throw new RangeError(`Key "${key.slice(0, 64)}…" has ${bytes} bytes: expected at most maxKeyBytes ${limits.maxKeyBytes}`);

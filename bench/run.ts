@@ -1,6 +1,6 @@
 /**
  * @module bench/run
- * `npm run bench [-- --runs N] [-- --quick] [-- --large-mb N] [-- --cpu-prof] [-- --keep]`
+ * `npm run bench [-- --runs N] [-- --quick] [-- --large-mb N] [-- --runtimes bun,deno,node,workerd] [-- --cpu-prof] [-- --keep]`
  *
  * Reposit (Bun + SQLite) against C git (`git http-backend` behind lighttpd as a CGI), same machine,
  * same client, same run, on one deterministic synthetic repository (scripts/synthetic-repo.ts,
@@ -10,21 +10,32 @@
  * (gitprotocol-v2); pushes use receive-pack, which has no v2. Also reports the Reposit server's
  * peak RSS (VmHWM of the Bun process) over the whole run, and a memory scenario: a fresh server
  * receiving a push of a ~200 MB pack of incompressible blobs, which must stay under 256 MB
- * (DESIGN.md "Streaming and memory"). Results go to stdout and to bench/results.md.
+ * (DESIGN.md "Streaming and memory").
+ *
+ * Then the runtime section (`--runtimes bun,deno,node,workerd`, default all): every runtime's server
+ * (Bun + SQLite, Deno + Deno KV, Node + better-sqlite3, workerd + Durable Objects through Miniflare)
+ * and C git, all up at once and interleaved run by run, time initial push and full clone (protocol v2)
+ * of the same repository, as medians and ratios to C git's median of that section. Memory per runtime:
+ * the peak RSS (VmHWM) of a fresh server during a push of that repository and of a fresh server during
+ * a push of the large pack, which must not grow with pack size. Results go to stdout and to
+ * bench/results.md.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { generateLargePack, generateRepo, type GenerateOptions, type RepoStats } from "../scripts/synthetic-repo.ts";
 import { Rest } from "../tests/helpers/rest.ts";
 import { withToken } from "../tests/helpers/git.ts";
+import { startWorkerd, WorkerdRest } from "../tests/helpers/workerd.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WORK = join(ROOT, "bench/.work");
 const RESULTS = join(ROOT, "bench/results.md");
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
+const DENO = join(ROOT, "node_modules/deno/deno");
+const WORKERD = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
 const LIGHTTPD = "/usr/sbin/lighttpd";
 const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 const API_TOKEN = "bench-api-token-0123456789abcdef";
@@ -40,10 +51,11 @@ interface Options {
   largeMb: number;
   cpuProf: boolean;
   keep: boolean;
+  runtimes: Runtime[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 5, quick: false, largeMb: 200, cpuProf: false, keep: false };
+  const options: Options = { runs: 5, quick: false, largeMb: 200, cpuProf: false, keep: false, runtimes: [...RUNTIMES] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--runs") options.runs = positive(arg, argv[++i]);
@@ -51,10 +63,20 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--large-mb") options.largeMb = positive(arg, argv[++i]);
     else if (arg === "--cpu-prof") options.cpuProf = true;
     else if (arg === "--keep") options.keep = true;
-    else throw new Error(`Unknown option "${arg}": expected --runs N, --quick, --large-mb N, --cpu-prof or --keep`);
+    else if (arg === "--runtimes") options.runtimes = runtimeList(argv[++i]);
+    else throw new Error(`Unknown option "${arg}": expected --runs N, --quick, --large-mb N, --runtimes LIST, --cpu-prof or --keep`);
   }
   if (options.quick && !argv.includes("--large-mb")) options.largeMb = 64;
   return options;
+}
+
+/** `--runtimes bun,workerd`: a comma-separated subset of RUNTIMES, in the order given, no repeats. */
+function runtimeList(text: string | undefined): Runtime[] {
+  const names = (text ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const known = new Set<string>(RUNTIMES);
+  for (const n of names) if (!known.has(n)) throw new Error(`Invalid --runtimes entry "${n}": expected some of ${RUNTIMES.join(",")}`);
+  if (names.length === 0) throw new Error(`Invalid --runtimes "${text ?? ""}": expected some of ${RUNTIMES.join(",")}`);
+  return [...new Set(names as Runtime[])];
 }
 
 function positive(flag: string, text: string | undefined): number {
@@ -163,34 +185,48 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The runtimes whose server is a process of its own, and how tests/helpers/server.ts starts each. */
+type ProcessRuntime = Exclude<Runtime, "workerd">;
+
+function serverCommand(runtime: ProcessRuntime, cpuProfDir?: string): [string, ...string[]] {
+  if (runtime === "deno") return [DENO, "run", "-A", join(ROOT, "adapters/deno/main.ts")];
+  if (runtime === "node") return [process.execPath, "--import", "tsx", join(ROOT, "adapters/node/main.ts")];
+  const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, "--cpu-prof-md"] : [];
+  return [BUN, ...profile, join(ROOT, "adapters/bun/main.ts")];
+}
+
 /**
- * Starts the Bun server directly (no wrapper script between us and it), logging to a file rather
- * than a pipe so a blocked benchmark loop can never stall it on a full pipe.
+ * Starts a server directly (no wrapper script between us and it, so its pid is the runtime's own),
+ * logging to a file rather than a pipe so a blocked benchmark loop can never stall it on a full pipe.
  */
-async function startReposit(dir: string, cpuProfDir?: string): Promise<Server> {
+async function startReposit(dir: string, cpuProfDir?: string, runtime: ProcessRuntime = "bun"): Promise<Server> {
   mkdirSync(dir, { recursive: true });
   const log = join(dir, "server.log");
   const fd = openSync(log, "w");
-  const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, "--cpu-prof-md"] : [];
-  const child = spawn(BUN, [...profile, join(ROOT, "adapters/bun/main.ts")], {
+  const [command, ...args] = serverCommand(runtime, cpuProfDir);
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPOSIT_DATA: join(dir, "data"), REPOSIT_API_TOKEN: API_TOKEN, REPOSIT_SIGNING_KEY: SIGNING_KEY, NO_COLOR: "1" },
     stdio: ["ignore", fd, fd],
   });
   closeSync(fd);
   let url = "";
-  await waitFor("the Reposit banner", () => {
-    if (child.exitCode !== null) throw new Error(`Reposit exited with ${child.exitCode}:\n${readFileSync(log, "utf8")}`);
-    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(log, "utf8"))?.[1] ?? "";
-    return url !== "";
-  });
-  const exe = readlinkSync(`/proc/${child.pid}/exe`);
-  if (!exe.includes("bun")) throw new Error(`Process ${child.pid} is "${exe}", expected the bun binary`);
+  try {
+    await waitFor(`the Reposit (${runtime}) banner`, () => {
+      if (child.exitCode !== null) throw new Error(`Reposit (${runtime}) exited with ${child.exitCode}:\n${readFileSync(log, "utf8")}`);
+      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(log, "utf8"))?.[1] ?? "";
+      return url !== "";
+    });
+    const exe = readlinkSync(`/proc/${child.pid}/exe`);
+    if (!exe.includes(runtime)) throw new Error(`Process ${child.pid} is "${exe}", expected the ${runtime} binary`);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
   return { pid: child.pid!, url, stop: () => terminate(child) };
 }
 
-function repositTarget(server: Server): Target {
-  const rest = new Rest(server.url, API_TOKEN, "bench");
+function repositTarget(server: Server, rest = new Rest(server.url, API_TOKEN, "bench")): Target {
   return {
     name: "Reposit",
     create: async (name) => {
@@ -398,16 +434,271 @@ async function memoryScenario(run: string, large: string, cpuProfDir?: string): 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Every runtime: push and full clone against C git in one interleaved section, then memory.
+
+type Runtime = "bun" | "deno" | "node" | "workerd";
+const RUNTIMES: readonly Runtime[] = ["bun", "deno", "node", "workerd"];
+const RUNTIME_LABELS: Readonly<Record<Runtime, string>> = {
+  bun: "Bun (SQLite)",
+  deno: "Deno (Deno KV)",
+  node: "Node (better-sqlite3)",
+  workerd: "workerd (Durable Objects)",
+};
+/** Every runtime's full clone within this factor of C git's (issue "Every runtime"). */
+const RUNTIME_CLONE_TARGET = 2;
+/**
+ * Peak RSS may rise by at most this many bytes per extra byte of pack from the normal push to the
+ * large one. A server that holds the pack or its objects grows by 1 or more; one that streams, by
+ * about 0. A quarter of the extra ~190 MiB (~48 MiB) also absorbs this VM's noise: the same large
+ * push into Bun peaked 40 MiB apart in two runs.
+ */
+const GROWTH_LIMIT = 0.25;
+
+interface RuntimeServer extends Server {
+  readonly runtime: Runtime;
+  /** The REST client for this server (for workerd, one that lets closed keep-alive sockets settle). */
+  readonly rest: Rest;
+}
+
+/** Starts one runtime's server with fresh storage under `dir`. */
+async function startRuntime(runtime: Runtime, dir: string): Promise<RuntimeServer> {
+  if (runtime === "workerd") return startWorkerdServer(dir);
+  const server = await startReposit(dir, undefined, runtime);
+  return { ...server, runtime, rest: new Rest(server.url, API_TOKEN, "bench") };
+}
+
+/**
+ * The Worker in workerd through Miniflare (tests/helpers/workerd.ts). Miniflare runs in this process
+ * and spawns workerd as its child: the one new descendant whose command line names workerd is the
+ * process to measure. It holds every Durable Object (registry, repositories, pools) and Miniflare's
+ * own internal workers.
+ */
+async function startWorkerdServer(dir: string): Promise<RuntimeServer> {
+  mkdirSync(dir, { recursive: true });
+  const before = new Set(workerdPids());
+  const server = await startWorkerd({ persistDir: dir });
+  const fresh = workerdPids().filter((pid) => !before.has(pid));
+  if (fresh.length !== 1) {
+    await server.dispose();
+    throw new Error(`Found ${fresh.length} new workerd processes under pid ${process.pid} (${fresh.join(", ")}), expected 1`);
+  }
+  const rest = new WorkerdRest(server.url, server.apiToken, "bench");
+  return { runtime: "workerd", pid: fresh[0]!, url: server.url, rest, stop: () => server.dispose() };
+}
+
+/** Descendants of this process whose /proc/<pid>/cmdline names workerd. */
+function workerdPids(): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readOrNull(`/proc/${entry}/stat`);
+    if (stat === null) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [process.pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      queue.push(child);
+      if (readOrNull(`/proc/${child}/cmdline`)?.includes("workerd")) found.push(child);
+    }
+  }
+  return found;
+}
+
+/** A /proc file, or null when its process exited meanwhile. */
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** VmHWM in KiB, or NaN when the process is gone (a crashed server). */
+function peakOrNaN(pid: number): number {
+  return readOrNull(`/proc/${pid}/status`) === null ? NaN : memoryOf(pid).peakKib;
+}
+
+/**
+ * `git` without blocking this process: Miniflare lives here and reads workerd's output pipes, and a
+ * blocked event loop misses workerd closing idle keep-alive sockets (tests/helpers/workerd.ts settle).
+ */
+function gitAsync(args: string[], cwd?: string): Promise<void> {
+  return new Promise((resolveGit, reject) => {
+    const child = spawn("git", args, { cwd, env: clientEnv(), stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (d: string) => {
+      if (stderr.length < 65536) stderr += d;
+    });
+    child.once("error", reject);
+    child.once("close", (code) => (code === 0 ? resolveGit() : reject(new Error(`git ${args[0] === "-c" ? args[2] : args[0]} failed (${code}): ${stderr}`))));
+  });
+}
+
+async function timeGitAsync(args: string[], cwd?: string): Promise<number> {
+  const start = performance.now();
+  await gitAsync(args, cwd);
+  return performance.now() - start;
+}
+
+/** An error as one short line for a table: its message, whitespace collapsed, at most 300 characters. */
+function describeError(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
+type RuntimeOperation = "push" | "clone";
+
+/** One server of the runtime section (C git or a runtime) and what was measured on it. */
+interface Lane {
+  readonly label: string;
+  /** null for C git. */
+  readonly runtime: Runtime | null;
+  readonly target: Pick<Target, "create"> | null;
+  readonly server: RuntimeServer | null;
+  readonly samples: Record<RuntimeOperation, number[]>;
+  /** The repository of the first push, which the clones read. */
+  served?: string;
+  v2?: boolean;
+  idleKib?: number;
+  /** VmHWM right after the first push into the fresh server: its peak while receiving the repository. */
+  pushPeakKib?: number;
+  /** VmHWM at the end of the section (all pushes and clones). */
+  peakKib?: number;
+  /** Why the lane stopped: it is skipped from then on. */
+  error?: string;
+}
+
+function lane(label: string, runtime: Runtime | null, target: Lane["target"], server: RuntimeServer | null): Lane {
+  return { label, runtime, target, server, samples: { push: [], clone: [] } };
+}
+
+/** Runs `measure` on every lane still standing, run by run, reversing the order on odd runs. */
+async function interleave(lanes: readonly Lane[], runs: number, op: RuntimeOperation, measure: (lane: Lane, run: number) => Promise<number>): Promise<void> {
+  for (let run = 0; run < runs; run++) {
+    for (const l of run % 2 === 0 ? lanes : [...lanes].reverse()) {
+      if (l.error !== undefined) continue;
+      try {
+        l.samples[op].push(await measure(l, run));
+      } catch (error) {
+        l.error = `${op} run ${run + 1}: ${describeError(error)}`;
+      }
+    }
+  }
+  process.stdout.write(`  ${op.padEnd(6)} ${lanes.map((l) => `${l.label} ${l.error ? "failed" : `${medianMs(l.samples[op])} ms`}`).join(", ")}\n`);
+}
+
+/** C git and every runtime up at once, pushes then clones, interleaved run by run. */
+async function runtimeSpeed(run: string, runtimes: readonly Runtime[], source: string, head: string, runs: number, loads: number[]): Promise<Lane[]> {
+  const cgit = await startLighttpd(join(run, "cgit-runtimes"));
+  const lanes: Lane[] = [lane("C git", null, cgitTarget(cgit), null)];
+  try {
+    for (const runtime of runtimes) {
+      try {
+        const server = await startRuntime(runtime, join(run, `runtime-${runtime}`));
+        const l = lane(RUNTIME_LABELS[runtime], runtime, repositTarget(server, server.rest), server);
+        lanes.push(l);
+        l.idleKib = memoryOf(server.pid).rssKib;
+      } catch (error) {
+        lanes.push({ ...lane(RUNTIME_LABELS[runtime], runtime, null, null), error: `start: ${describeError(error)}` });
+      }
+    }
+    console.log(`  servers: ${lanes.slice(1).map((l) => `${l.label} ${l.server ? `pid ${l.server.pid}` : "did not start"}`).join(", ")}`);
+    loads.push(loadavg()[0]!);
+    await interleave(lanes, runs, "push", async (l, n) => {
+      const url = await l.target!.create(`push-${n}`);
+      const took = await timeGitAsync(["push", "-q", url, ...REFSPECS], source);
+      if (n === 0) {
+        l.served = url;
+        if (l.server) l.pushPeakKib = memoryOf(l.server.pid).peakKib;
+      }
+      return took;
+    });
+    for (const l of lanes) if (l.served !== undefined) l.v2 = speaksV2(l.served);
+    loads.push(loadavg()[0]!);
+    await interleave(lanes, runs, "clone", async (l, n) => {
+      const dir = join(run, "scratch-runtimes", `${l.runtime ?? "cgit"}-${n}`);
+      const took = await timeGitAsync([...V2, "clone", "-q", l.served!, dir]);
+      if (n === 0) checkHead(dir, head, `${l.label} clone`);
+      rmSync(dir, { recursive: true, force: true });
+      return took;
+    });
+    for (const l of lanes) if (l.server) l.peakKib = peakOrNaN(l.server.pid);
+  } finally {
+    for (const l of lanes) await l.server?.stop();
+    await cgit.stop();
+  }
+  return lanes;
+}
+
+interface LargePush {
+  idleKib: number;
+  peakKib: number;
+  ms: number;
+  error?: string;
+}
+
+/** A fresh server of `runtime` receiving the large pack: its idle RSS, then its VmHWM after the push. */
+async function runtimeLargePush(run: string, runtime: Runtime, large: string): Promise<LargePush> {
+  const result: LargePush = { idleKib: NaN, peakKib: NaN, ms: NaN };
+  let server: RuntimeServer | null = null;
+  try {
+    server = await startRuntime(runtime, join(run, `large-${runtime}`));
+    result.idleKib = memoryOf(server.pid).rssKib;
+    const repo = await server.rest.createRepo("bench", "large");
+    const url = withToken(repo.remote, repo.token);
+    result.ms = await timeGitAsync(["push", "-q", url, ...REFSPECS], large);
+    result.peakKib = memoryOf(server.pid).peakKib;
+    const head = git(["rev-parse", "main"], large).trim();
+    if (!git(["ls-remote", url, "refs/heads/main"]).startsWith(head)) throw new Error(`The large push to ${runtime} did not land`);
+  } catch (error) {
+    result.error = describeError(error);
+    if (server !== null && Number.isNaN(result.peakKib)) result.peakKib = peakOrNaN(server.pid);
+  } finally {
+    await server?.stop();
+  }
+  return result;
+}
+
+interface RuntimeSection {
+  lanes: Lane[];
+  large: Map<Runtime, LargePush>;
+  /** 1-min load average when the pushes, the clones and the large pushes began. */
+  loads: number[];
+}
+
+async function runtimeSection(run: string, options: Options, source: string, head: string, large: string): Promise<RuntimeSection> {
+  const loads: number[] = [];
+  const lanes = await runtimeSpeed(run, options.runtimes, source, head, options.runs, loads);
+  const pushes = new Map<Runtime, LargePush>();
+  loads.push(loadavg()[0]!);
+  for (const runtime of options.runtimes) {
+    process.stdout.write(`  large push, ${RUNTIME_LABELS[runtime]}: `);
+    const r = await runtimeLargePush(run, runtime, large);
+    pushes.set(runtime, r);
+    process.stdout.write(`${r.error ? `failed: ${r.error}` : `${ms(r.ms)} ms`}; peak ${kibText(r.peakKib)}, idle ${kibText(r.idleKib)}\n`);
+  }
+  return { lanes, large: pushes, loads };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reporting.
 
 interface Report {
   options: Options;
+  /** The command-line arguments, as given. */
+  argv: string[];
   source: { stats: RepoStats; seconds: number | null; options: GenerateOptions };
   large: { stats: RepoStats; seconds: number | null };
   bench: Bench;
   v2: Record<Target["name"], boolean>;
   repositPeakKib: number;
   memory: MemoryResult;
+  runtimes: RuntimeSection;
   loadStart: number[];
   loadEnd: number[];
   startedAt: Date;
@@ -416,6 +707,11 @@ interface Report {
 
 const ms = (n: number) => n.toFixed(0);
 const mib = (kib: number) => (kib / 1024).toFixed(0);
+/** A median in ms, or "—" when there are no samples. */
+const medianMs = (values: readonly number[]) => (values.length === 0 ? "—" : ms(median(values)));
+const kibText = (kib: number | undefined) => (kib === undefined || Number.isNaN(kib) ? "—" : `${mib(kib)} MiB`);
+const times = (n: number, of: number) => (Number.isFinite(n / of) ? `${(n / of).toFixed(2)}x` : "—");
+const packMib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
 
 function rows(bench: Bench): string[][] {
   return OPERATIONS.map((op) => {
@@ -451,6 +747,109 @@ function memoryRows(m: MemoryResult): string[][] {
   ];
 }
 
+const RUNTIME_HEADER = ["server", "push median (ms)", "push / C git", "full clone median (ms)", "clone / C git", "clone target", "result", "protocol v2", "peak RSS (VmHWM)"];
+
+function runtimeRows(lanes: readonly Lane[]): string[][] {
+  const cgit = lanes[0]!;
+  const base = { push: median(cgit.samples.push), clone: median(cgit.samples.clone) };
+  return lanes.map((l) => {
+    const clone = median(l.samples.clone);
+    const isCgit = l.runtime === null;
+    const pass = l.error === undefined && clone / base.clone <= RUNTIME_CLONE_TARGET;
+    return [
+      l.error === undefined ? l.label : `${l.label} (failed)`,
+      medianMs(l.samples.push), times(median(l.samples.push), base.push),
+      medianMs(l.samples.clone), times(clone, base.clone),
+      isCgit ? "—" : `≤ ${RUNTIME_CLONE_TARGET}x`, isCgit ? "—" : pass ? "PASS" : "MISS",
+      l.v2 === undefined ? "—" : l.v2 ? "yes" : "NO",
+      isCgit ? "—" : kibText(l.peakKib),
+    ];
+  });
+}
+
+function runtimeMemoryHeader(normalPack: number, largePack: number): string[] {
+  return [
+    "server", "idle RSS", `peak RSS, push of the repository (${packMib(normalPack)} pack)`, "idle RSS", `peak RSS, push of the ${packMib(largePack)} pack`,
+    "growth: extra peak / extra pack", "target", "result", `${packMib(largePack)} push (ms)`, "/ C git",
+  ];
+}
+
+/** Growth of peak RSS per extra byte of pack, from the repository push to the large one. */
+function growth(l: Lane, big: LargePush, normalPack: number, largePack: number): number {
+  return ((big.peakKib - (l.pushPeakKib ?? NaN)) * 1024) / (largePack - normalPack);
+}
+
+function runtimeMemoryRows(section: RuntimeSection, normalPack: number, largePack: number, cgitLargeMs: number): string[][] {
+  return section.lanes.filter((l) => l.runtime !== null).map((l) => {
+    const big = section.large.get(l.runtime!)!;
+    const g = growth(l, big, normalPack, largePack);
+    const pass = Number.isFinite(g) && big.error === undefined && g < GROWTH_LIMIT;
+    return [
+      l.label, kibText(l.idleKib), kibText(l.pushPeakKib), kibText(big.idleKib), `${kibText(big.peakKib)}${big.error === undefined ? "" : " (push failed)"}`,
+      Number.isFinite(g) ? g.toFixed(2) : "—", `< ${GROWTH_LIMIT}`, pass ? "PASS" : "MISS",
+      Number.isNaN(big.ms) ? "failed" : ms(big.ms), times(big.ms, cgitLargeMs),
+    ];
+  });
+}
+
+function runtimeFailures(section: RuntimeSection): string[] {
+  return [
+    ...section.lanes.filter((l) => l.error !== undefined).map((l) => `- ${l.label}: ${l.error}`),
+    ...[...section.large].filter(([, r]) => r.error !== undefined).map(([runtime, r]) => `- ${RUNTIME_LABELS[runtime]}, large push: ${r.error}`),
+  ];
+}
+
+function runtimeSamples(lanes: readonly Lane[]): string[][] {
+  return lanes.flatMap((l) => (["push", "clone"] as const).map((op) => [l.label, op, l.samples[op].map(ms).join(", ") || "—"]));
+}
+
+function workerdNote(section: RuntimeSection): string {
+  const big = section.large.get("workerd");
+  if (big === undefined) return "";
+  return `\nworkerd's figures are the whole workerd process that Miniflare spawns: every Durable Object (registry, repository and pool objects) plus Miniflare's own internal workers. Miniflare does not enforce the Workers limit of 128 MB per isolate, so the ${kibText(big.peakKib)} peak of the large push is reported, not held to that limit.\n`;
+}
+
+function runtimesMarkdown(r: Report, section: RuntimeSection): string {
+  const failures = runtimeFailures(section);
+  const normalPack = r.source.stats.packBytes;
+  const largePack = r.large.stats.packBytes;
+  return `## Runtimes
+
+${section.lanes.map((l) => l.label).join(", ")}: each server with fresh storage, all running at once, runs interleaved
+(even runs in the order of the table, odd runs reversed), same repository and \`git\` client as above (git run without
+blocking the bench process, which hosts Miniflare). Medians of ${r.options.runs} runs; ratios are to C git's median in this
+section, so every row shares one reference taken under the same load.
+
+- Bun: \`bun adapters/bun/main.ts\`, SQLite file (bun:sqlite).
+- Deno: \`deno run -A adapters/deno/main.ts\`, Deno KV file.
+- Node: \`node --import tsx adapters/node/main.ts\`, SQLite file through better-sqlite3.
+- workerd: adapters/cloudflare/worker.ts bundled by esbuild, run by Miniflare (tests/helpers/workerd.ts) with Durable Object SQLite storage persisted on disk.
+- Push: all branches and tags into a new repository each run. Full clone: \`git -c protocol.version=2 clone -q\` of the first run's repository, with checkout.
+- 1-min load when the pushes, the clones and the large pushes began: ${section.loads.map((x) => x.toFixed(2)).join(", ")}.
+
+### Speed
+
+${markdownTable(RUNTIME_HEADER, runtimeRows(section.lanes))}
+
+Peak RSS: the server's VmHWM at the end of the section (${r.options.runs} pushes and ${r.options.runs} clones).
+
+### Memory: peak RSS must not grow with pack size
+
+Two fresh servers per runtime: the one above, read right after its first push (the repository, ${packMib(normalPack)} pack), and
+one that receives only the large pack (${packMib(largePack)}, \`generateLargePack\`). Idle RSS is each fresh server's VmRSS before
+its push; peaks are VmHWM. Growth is (large-push peak − repository-push peak) / (large pack − repository pack): a server that
+holds the pack or its objects in memory shows 1 or more, a streaming one about 0 (below 0 when the repository's tens of
+thousands of small objects cost more than a few hundred MiB of large blobs). Target: below ${GROWTH_LIMIT}, which also absorbs
+this VM's run-to-run noise (~40 MiB). The large-push time is compared with C git's in the memory scenario above.
+
+${markdownTable(runtimeMemoryHeader(normalPack, largePack), runtimeMemoryRows(section, normalPack, largePack, r.memory.cgitMs))}
+${workerdNote(section)}${failures.length === 0 ? "" : `\nFailures:\n\n${failures.join("\n")}\n`}
+### Runtime samples (ms)
+
+${markdownTable(["server", "operation", "runs, in order"], runtimeSamples(section.lanes))}
+`;
+}
+
 function machine(): string[][] {
   const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
   const memKib = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
@@ -460,9 +859,16 @@ function machine(): string[][] {
     ["Memory", `${(memKib / 1024 / 1024).toFixed(1)} GiB`],
     ["git", version("git", ["--version"])],
     ["Bun", version(BUN, ["--version"])],
-    ["Node (bench driver)", process.version],
+    ["Node (bench driver and Node server)", process.version],
+    ["Deno", version(DENO, ["--version"])],
+    ["workerd", `${version(WORKERD, ["--version"])}, Miniflare ${packageVersion("miniflare")}`],
+    ["better-sqlite3", packageVersion("better-sqlite3")],
     ["lighttpd", version(LIGHTTPD, ["-v"])],
   ];
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 }
 
 function details(bench: Bench): string[][] {
@@ -476,7 +882,7 @@ function markdown(r: Report): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
   return `# Reposit benchmark results
 
-Generated by \`npm run bench${r.options.quick ? " -- --quick" : ""}\` (bench/run.ts) on ${r.startedAt.toISOString()}; the run took ${r.seconds.toFixed(0)} s.
+Generated by \`npm run bench${r.argv.length > 0 ? ` -- ${r.argv.join(" ")}` : ""}\` (bench/run.ts) on ${r.startedAt.toISOString()}; the run took ${r.seconds.toFixed(0)} s.
 Medians of ${r.options.runs} runs per operation; both servers measured in the same run, runs interleaved
 (even runs C git first, odd runs Reposit first), same \`git\` client and configuration.
 
@@ -520,7 +926,8 @@ Operations ran in this order, so the last column (Reposit's VmHWM once an operat
 done) shows which operation raised the server's peak.
 
 ${markdownTable(["operation", "server", "runs, in order", "Reposit peak RSS so far"], details(r.bench))}
-`;
+
+${runtimesMarkdown(r, r.runtimes)}`;
 }
 
 const NOTES_MARKER = "<!-- notes: kept across runs -->";
@@ -556,6 +963,7 @@ async function main(): Promise<void> {
   const profiles = options.cpuProf ? join(WORK, `profiles-${startedAt.toISOString().replace(/[:.]/g, "-")}`) : undefined;
   const reposit = await startReposit(join(run, "reposit"), profiles);
   const cgit = await startLighttpd(join(run, "cgit"));
+  const head = git(["rev-parse", "main"], source.dir).trim();
   let repositPeakKib = 0;
   let bench: Bench;
   let v2: Record<Target["name"], boolean>;
@@ -564,7 +972,7 @@ async function main(): Promise<void> {
     console.log(`Timing ${options.runs} runs per operation (C git at ${cgit.url}, Reposit at ${reposit.url}, pid ${reposit.pid})`);
     const served = await pushes(bench, source.dir);
     v2 = { "C git": speaksV2(served.get("C git")!), Reposit: speaksV2(served.get("Reposit")!) };
-    await clones(bench, served, git(["rev-parse", "main"], source.dir).trim());
+    await clones(bench, served, head);
     await fetches(bench, served);
     repositPeakKib = memoryOf(reposit.pid).peakKib;
   } finally {
@@ -573,13 +981,18 @@ async function main(): Promise<void> {
   }
   console.log(`Memory scenario: pushing the ${(large.stats.packBytes / 1048576).toFixed(0)} MiB pack`);
   const memory = await memoryScenario(run, large.dir, profiles);
+  console.log(`Runtimes (${options.runtimes.join(", ")}) against C git, ${options.runs} runs each of push and full clone`);
+  const runtimes = await runtimeSection(run, options, source.dir, head, large.dir);
   const report: Report = {
-    options, source: { ...source, options: sourceOpts }, large, bench, v2, repositPeakKib, memory,
+    options, argv: process.argv.slice(2), source: { ...source, options: sourceOpts }, large, bench, v2, repositPeakKib, memory, runtimes,
     loadStart, loadEnd: loadavg(), startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000,
   };
   console.log(`\n${plainTable(HEADER, rows(bench))}\n`);
   console.log(`Reposit peak RSS over the run: ${mib(repositPeakKib)} MiB`);
   console.log(plainTable(["memory scenario", ""], memoryRows(memory)));
+  console.log(`\n${plainTable(RUNTIME_HEADER, runtimeRows(runtimes.lanes))}\n`);
+  console.log(plainTable(runtimeMemoryHeader(source.stats.packBytes, large.stats.packBytes), runtimeMemoryRows(runtimes, source.stats.packBytes, large.stats.packBytes, memory.cgitMs)));
+  for (const line of runtimeFailures(runtimes)) console.log(line);
   console.log(`Load average: start ${loadStart.map((x) => x.toFixed(2)).join(" ")}, end ${report.loadEnd.map((x) => x.toFixed(2)).join(" ")}`);
   writeResults(markdown(report));
   console.log(`Wrote ${RESULTS}${profiles ? `; CPU profiles in ${profiles}` : ""}`);

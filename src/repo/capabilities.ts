@@ -8,34 +8,9 @@ import { ProtocolError } from "../errors.ts";
 
 export const AGENT = "reposit/0.1.0";
 
-/** upload-pack v0/v1 capabilities, in git's own order (upload-pack.c write_v0_ref). */
-export function uploadPackV0Capabilities(head: string | null): string {
-  const caps = [
-    "multi_ack",
-    "thin-pack",
-    "side-band",
-    "side-band-64k",
-    "ofs-delta",
-    "shallow",
-    "deepen-since",
-    "deepen-not",
-    "deepen-relative",
-    "no-progress",
-    "include-tag",
-    "multi_ack_detailed",
-    "allow-tip-sha1-in-want",
-    "allow-reachable-sha1-in-want",
-    "no-done",
-  ];
-  if (head) caps.push(`symref=HEAD:${head}`);
-  caps.push("filter", "object-format=sha1", `agent=${AGENT}`);
-  return caps.join(" ");
-}
-
-/** Capabilities a v0 upload-pack client may request (anything else is refused). */
-export const UPLOAD_PACK_V0_REQUESTABLE = new Set([
+/** upload-pack v0/v1 features without values, in git's own order (upload-pack.c write_v0_ref). */
+const UPLOAD_PACK_V0_FEATURES = [
   "multi_ack",
-  "multi_ack_detailed",
   "thin-pack",
   "side-band",
   "side-band-64k",
@@ -46,14 +21,25 @@ export const UPLOAD_PACK_V0_REQUESTABLE = new Set([
   "deepen-relative",
   "no-progress",
   "include-tag",
-  "no-done",
+  "multi_ack_detailed",
   "allow-tip-sha1-in-want",
   "allow-reachable-sha1-in-want",
-  "filter",
-  "object-format",
-  "agent",
-  "session-id",
-]);
+  "no-done",
+];
+
+/** Capabilities a client may send back whatever the service: identification only. */
+const ALWAYS_REQUESTABLE = ["object-format", "agent", "session-id"];
+
+/** upload-pack v0/v1 capabilities: the features, then symref, filter, object-format and agent. */
+export function uploadPackV0Capabilities(head: string | null): string {
+  const caps = [...UPLOAD_PACK_V0_FEATURES];
+  if (head) caps.push(`symref=HEAD:${head}`);
+  caps.push("filter", "object-format=sha1", `agent=${AGENT}`);
+  return caps.join(" ");
+}
+
+/** Capabilities a v0 upload-pack client may request (anything else is refused). */
+export const UPLOAD_PACK_V0_REQUESTABLE: ReadonlySet<string> = new Set([...UPLOAD_PACK_V0_FEATURES, "filter", ...ALWAYS_REQUESTABLE]);
 
 /** Protocol v2 capability advertisement lines (gitprotocol-v2 "Capability Advertisement"). */
 export function uploadPackV2Capabilities(): string[] {
@@ -67,23 +53,8 @@ export function uploadPackV2Capabilities(): string[] {
   ];
 }
 
-/** receive-pack capabilities (builtin/receive-pack.c show_ref; no push-cert: we do not verify GPG). */
-export function receivePackCapabilities(): string {
-  return [
-    "report-status",
-    "report-status-v2",
-    "delete-refs",
-    "side-band-64k",
-    "quiet",
-    "atomic",
-    "ofs-delta",
-    "push-options",
-    "object-format=sha1",
-    `agent=${AGENT}`,
-  ].join(" ");
-}
-
-export const RECEIVE_PACK_REQUESTABLE = new Set([
+/** receive-pack features (builtin/receive-pack.c show_ref; no push-cert: we do not verify GPG). */
+const RECEIVE_PACK_FEATURES = [
   "report-status",
   "report-status-v2",
   "delete-refs",
@@ -92,10 +63,15 @@ export const RECEIVE_PACK_REQUESTABLE = new Set([
   "atomic",
   "ofs-delta",
   "push-options",
-  "object-format",
-  "agent",
-  "session-id",
-]);
+];
+
+/** receive-pack capabilities: the features, then object-format and agent. */
+export function receivePackCapabilities(): string {
+  return [...RECEIVE_PACK_FEATURES, "object-format=sha1", `agent=${AGENT}`].join(" ");
+}
+
+/** Capabilities a receive-pack client may request (anything else is refused). */
+export const RECEIVE_PACK_REQUESTABLE: ReadonlySet<string> = new Set([...RECEIVE_PACK_FEATURES, ...ALWAYS_REQUESTABLE]);
 
 /** Parses a space-separated capability list into name → value ("" when the capability has no value). */
 export function parseCapabilities(text: string, allowed: ReadonlySet<string>, service: string): Map<string, string> {

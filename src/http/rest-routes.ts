@@ -125,6 +125,7 @@ export function addRestRoutes(router: RouterType<IRequest, [AppContext]>): void 
       objects_kept: report.objectsKept,
       bytes_before: report.bytesBefore,
       bytes_after: report.bytesAfter,
+      new_deltas: report.newDeltas,
       blobs_deleted: report.blobsDeleted,
       ...(report.skipped ? { skipped: report.skipped } : {}),
     });

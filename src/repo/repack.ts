@@ -3,8 +3,9 @@
  * Garbage collection and compaction of an object pool in one step, online (git's `repack -a -d`
  * plus `prune`): every object reachable from the refs of the pool's repositories — plus everything
  * in packs younger than a grace period, which in-flight pushes may still build on — is written into
- * one new self-contained pack (stored deltas reused, bases that are not kept resolved), which then
- * replaces all the packs it was made from in a single commit.
+ * one new self-contained pack (stored deltas reused, bases that are not kept resolved, objects
+ * stored whole deltified where that pays, as `git gc` would), which then replaces all the packs it
+ * was made from in a single commit.
  *
  * Safety, with git traffic running:
  * - Writing the new pack takes no lock; readers and pushes go on.
@@ -20,6 +21,7 @@ import { readRefs } from "./refs.ts";
 import { readRepoShallow } from "./repo-shallow.ts";
 import { markReachable } from "./reachability.ts";
 import { sendPack } from "./pack-send.ts";
+import { chooseDeltaBases, type DeltaSearchOptions } from "./delta-search.ts";
 import { ingestPack } from "./ingest.ts";
 import { withWriteLease } from "./write-lease.ts";
 import { packRecordKey, packSeqKey, packTrashKey, uploadKey } from "./keys.ts";
@@ -36,6 +38,8 @@ export interface RepackOptions {
   /** Packs younger than this keep all their objects, and replaced packs stay readable this long. */
   readonly graceMs?: number;
   readonly now?: () => number;
+  /** Tuning of the search for new deltas (tests use it to force or rule out deltas). */
+  readonly deltas?: DeltaSearchOptions;
 }
 
 export interface RepackReport {
@@ -45,6 +49,8 @@ export interface RepackReport {
   readonly objectsKept: number;
   readonly bytesBefore: number;
   readonly bytesAfter: number;
+  /** Objects written as new deltas (they were stored whole). */
+  readonly newDeltas: number;
   /** Why nothing was replaced, when nothing was. */
   readonly skipped?: string;
 }
@@ -56,7 +62,7 @@ export async function repackPool(env: PoolEnv, poolId: string, options: RepackOp
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const view = await ObjectPool.open(env, poolId);
-  const before = { packsBefore: view.packs.length, objectsBefore: view.total, bytesBefore: view.storedBytes };
+  const before = { packsBefore: view.packs.length, objectsBefore: view.total, bytesBefore: view.storedBytes, newDeltas: 0 };
   if (view.packs.length === 0) return { ...before, packsAfter: 0, objectsKept: 0, bytesAfter: 0, skipped: "no packs" };
 
   const roots = await rootsOf(view, options.members, now() - graceMs);
@@ -68,17 +74,21 @@ export async function repackPool(env: PoolEnv, poolId: string, options: RepackOp
     return replace(env, view, null, options, before, graceMs, now);
   }
 
-  // Write the new pack as a fetch would (thin off, stored deltas reused), and index it on its own.
+  // Write the new pack as a fetch would (thin off, stored deltas reused) plus new deltas, and index
+  // it on its own: indexing recomputes every id, so a wrong delta cannot slip through.
+  const kept = Int32Array.from(objects);
+  const newBase = await chooseDeltaBases(view, kept, options.deltas);
+  let newDeltas = 0;
   const blobId = await beginUpload(env.store, poolId);
   const pack = produce(async (emit) => {
-    await sendPack({ pool: view, objects: Int32Array.from(objects), state: new Uint8Array(view.total), thin: false, ofsDelta: true, emit });
+    ({ newDeltas } = await sendPack({ pool: view, objects: kept, state: new Uint8Array(view.total), thin: false, ofsDelta: true, newBase, emit }));
   });
   const ingested = await ingestPack(ObjectPool.empty(env, poolId), pack, blobId, { shallow: roots.shallow, now });
   if (!ingested.record || ingested.missing.length > 0) {
     await abandonUpload(env.store, poolId, blobId);
     return { ...before, packsAfter: view.packs.length, objectsKept: 0, bytesAfter: before.bytesBefore, skipped: "the new pack did not index cleanly" };
   }
-  return replace(env, view, { blobId, record: ingested.record, index: ingested.index! }, options, before, graceMs, now);
+  return replace(env, view, { blobId, record: ingested.record, index: ingested.index! }, options, { ...before, newDeltas }, graceMs, now);
 }
 
 /** Ref tips and shallow commits of every member, plus every object of a young pack. */
@@ -107,14 +117,14 @@ async function replace(
   view: ObjectPool,
   fresh: { blobId: string; record: Omit<PackRecord, "seq">; index: PackIndex } | null,
   options: RepackOptions,
-  before: { packsBefore: number; objectsBefore: number; bytesBefore: number },
+  before: { packsBefore: number; objectsBefore: number; bytesBefore: number; newDeltas: number },
   graceMs: number,
   now: () => number,
 ): Promise<RepackReport> {
   const { store } = env;
   const abandon = async (why: string): Promise<RepackReport> => {
     if (fresh) await abandonUpload(store, view.poolId, fresh.blobId);
-    return { ...before, packsAfter: before.packsBefore, objectsKept: 0, bytesAfter: before.bytesBefore, skipped: why };
+    return { ...before, newDeltas: 0, packsAfter: before.packsBefore, objectsKept: 0, bytesAfter: before.bytesBefore, skipped: why };
   };
   if (view.packs.length + 3 > store.limits.maxMutations / 2) return abandon("too many packs to replace in one commit");
   return withWriteLease(store, options.members, async () => {

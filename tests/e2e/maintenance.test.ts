@@ -89,4 +89,31 @@ describe("maintenance alongside git traffic", () => {
     const fetch = git(["fetch", remote, doomed], { cwd: mirror, allowFail: true });
     assert.notEqual(fetch.status, 0);
   });
+
+  it("deltifies a push that arrived without deltas, so clones get the smaller pack", async () => {
+    const rest = new Rest(server.url, server.apiToken);
+    const repo = await rest.createRepo("gc", "undeltified");
+    const remote = withToken(repo.remote, repo.token);
+    const seed = join(scratch(), "undeltified");
+    git(["init", "-q", "-b", "main", seed]);
+    const lines = Array.from({ length: 600 }, (_, k) => `line ${k}: ${"lorem ipsum ".repeat(3)}\n`);
+    for (let c = 0; c < 20; c++) {
+      lines[(c * 37) % lines.length] = `changed in commit ${c}\n`;
+      commitFile(seed, "notes.txt", lines.join(""));
+    }
+    // Loose objects and no delta window: the pushed pack holds every version whole, as
+    // isomorphic-git's pushes do.
+    git(["-c", "pack.window=0", "push", "-q", remote, "main"], { cwd: seed });
+    const report = await rest.call("POST", "/namespaces/gc/repos/undeltified/maintenance");
+    assert.equal(report.status, 200);
+    const result = report.body.result as Record<string, number>;
+    assert.ok(result["new_deltas"]! >= 15, `new deltas: ${result["new_deltas"]}`);
+    assert.ok(result["bytes_after"]! * 4 < result["bytes_before"]!, `${result["bytes_before"]} → ${result["bytes_after"]} bytes`);
+    const mirror = join(scratch(), "undeltified-clone");
+    git(["clone", "-q", "--mirror", remote, mirror]);
+    git(["fsck", "--strict", "--no-dangling"], { cwd: mirror });
+    assert.equal(git(["rev-parse", "refs/heads/main"], { cwd: mirror }).stdout.trim(), git(["rev-parse", "HEAD"], { cwd: seed }).stdout.trim());
+    const packBytes = git(["count-objects", "-v"], { cwd: mirror }).stdout.match(/size-pack: (\d+)/)![1]!;
+    assert.ok(Number(packBytes) * 1024 < result["bytes_before"]! / 2, `the clone's pack is ${packBytes} KiB`);
+  });
 });

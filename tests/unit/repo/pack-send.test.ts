@@ -38,7 +38,7 @@ function walk(wants: readonly string[], haves: readonly string[] = []): WalkResu
   return walkObjects(pool, { wants: wants.map((id) => pool.locateId(id)), haves: haves.map((id) => pool.locateId(id)), cut: new Set(), filter: null });
 }
 
-async function send(w: WalkResult, thin: boolean, ofsDelta: boolean): Promise<{ pack: Uint8Array; stats: SendPackStats }> {
+async function send(w: WalkResult, thin: boolean, ofsDelta: boolean, newBase?: Int32Array): Promise<{ pack: Uint8Array; stats: SendPackStats }> {
   const parts: Uint8Array[] = [];
   let chunksAwaited = 0;
   const stats = await sendPack({
@@ -47,6 +47,7 @@ async function send(w: WalkResult, thin: boolean, ofsDelta: boolean): Promise<{ 
     state: w.state,
     thin,
     ofsDelta,
+    ...(newBase ? { newBase } : {}),
     emit: async (chunk) => {
       parts.push(chunk.slice());
       chunksAwaited++;
@@ -74,7 +75,8 @@ describe("sendPack", () => {
     const rows = indexPack(pack, { strict: true });
     assert.deepEqual(rowIds(rows), idsOf(w));
     assert.equal(stats.objects, w.send.length);
-    assert.equal(stats.reused + stats.reusedDeltas + stats.resolved, stats.objects);
+    assert.equal(stats.reused + stats.reusedDeltas + stats.resolved + stats.newDeltas, stats.objects);
+    assert.equal(stats.newDeltas, 0);
     assert.ok(stats.reusedDeltas > 10, `deltas are spliced, not recomputed (${stats.reusedDeltas})`);
     assert.ok(rows.some((r) => r.packType === 6), "ofs-delta: OFS_DELTA entries");
     for (const r of rows) if (r.baseId) assert.ok(rows.some((x) => x.id === r.baseId), `base of ${r.id} is in the pack`);
@@ -121,12 +123,45 @@ describe("sendPack", () => {
     for (const r of rows) if (r.baseId) assert.ok(rows.some((x) => x.id === r.baseId), `base of ${r.id} is in the pack`);
   });
 
+  it("deltifies objects afresh against the bases it is given, before or after them in the pack", SLOW, async () => {
+    const w = walk(tips);
+    // Pair each blob stored whole with the next whole blob: even positions take the later one as
+    // base (REF_DELTA: it comes after), odd positions the earlier one (OFS_DELTA when allowed).
+    const wholeBlobs = [...w.send.keys()].filter((i) => pool.typeOf(w.send[i]!) === 3 && pool.representation(w.send[i]!).packType < 6);
+    assert.ok(wholeBlobs.length >= 4, `enough blobs stored whole (${wholeBlobs.length})`);
+    const newBase = new Int32Array(w.send.length).fill(-1);
+    const expected = new Map<string, string>();
+    for (let k = 0; k + 1 < wholeBlobs.length; k += 4) {
+      const [a, b] = [wholeBlobs[k]!, wholeBlobs[k + 1]!];
+      newBase[a] = w.send[b]!; // base after: REF_DELTA
+      expected.set(pool.idOf(w.send[a]!), pool.idOf(w.send[b]!));
+      if (k + 2 < wholeBlobs.length) {
+        const c = wholeBlobs[k + 2]!;
+        newBase[c] = w.send[b]!; // base before: OFS_DELTA
+        expected.set(pool.idOf(w.send[c]!), pool.idOf(w.send[b]!));
+      }
+    }
+    for (const ofsDelta of [true, false]) {
+      const { pack, stats } = await send(w, false, ofsDelta, newBase);
+      assert.equal(stats.newDeltas, expected.size);
+      assert.equal(stats.reused + stats.reusedDeltas + stats.resolved + stats.newDeltas, stats.objects);
+      const rows = indexPack(pack, { strict: true });
+      assert.deepEqual(rowIds(rows), idsOf(w));
+      for (const [id, baseId] of expected) {
+        const row = rows.find((r) => r.id === id)!;
+        assert.equal(row.baseId, baseId, `${id} is a delta against the base it was given`);
+      }
+      if (ofsDelta) assert.ok(rows.some((r) => expected.has(r.id) && r.packType === 6), "a base written earlier gives an OFS_DELTA");
+      else assert.ok(rows.every((r) => r.packType !== 6));
+    }
+  });
+
   it("writes an empty pack for an empty send set", SLOW, async () => {
     const w = walk([h.ids.H4!], [h.ids.H4!]);
     assert.equal(w.send.length, 0);
     const { pack, stats } = await send(w, true, true);
     assert.equal(pack.length, 32);
-    assert.deepEqual(stats, { objects: 0, reused: 0, reusedDeltas: 0, resolved: 0 });
+    assert.deepEqual(stats, { objects: 0, reused: 0, reusedDeltas: 0, resolved: 0, newDeltas: 0 });
     assert.equal(git(emptyBareRepo(), ["index-pack", "--stdin"], pack).length > 0, true);
   });
 });

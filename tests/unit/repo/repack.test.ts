@@ -99,6 +99,89 @@ describe("repackPool()", () => {
   });
 });
 
+describe("repackPool(): new deltas", () => {
+  /** 30 commits editing three ~4 KB files a line at a time, pushed as a pack without any delta. */
+  async function undeltified(env: ReturnType<typeof makeEnv>) {
+    const lines = (seed: number) => Array.from({ length: 120 }, (_, k) => `line ${k} of file ${seed}: ${"x".repeat(20)}\n`);
+    const files = [lines(1), lines(2), lines(3)];
+    const commits = Array.from({ length: 30 }, (_, c) => {
+      const edited: Record<string, string> = {};
+      files.forEach((f, n) => {
+        f[(c * 7 + n * 13) % f.length] = `edit ${c} in file ${n}\n`;
+        edited[`dir${n}/file${n}.txt`] = f.join("");
+      });
+      return { name: `C${c}`, files: edited };
+    });
+    const h = makeRepo(commits);
+    const tip = h.ids["C29"]!;
+    await ingestAndPublish(env, "pool", packOf(h.dir, [tip], { extra: ["--window=0", "--depth=0", "--no-reuse-delta"] }));
+    await setRefs(env, "repo1", new Map([["refs/heads/main", tip]]));
+    return { h, tip };
+  }
+
+  function storedDeltas(pool: ObjectPool): number {
+    let n = 0;
+    for (let g = 0; g < pool.total; g++) if (pool.representation(g).packType >= 6) n++;
+    return n;
+  }
+
+  it("deltifies objects that were pushed whole, as git gc would, losing nothing", async () => {
+    const env = makeEnv();
+    const { h, tip } = await undeltified(env);
+    assert.equal(storedDeltas(await ObjectPool.open(env, "pool")), 0, "the pushed pack has no deltas");
+    const report = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 2 * HOUR });
+    assert.equal(report.skipped, undefined);
+    const pool = await ObjectPool.open(env, "pool");
+    // 90 blob versions: all but the first of each file's window become deltas (the small trees,
+    // whose every entry changes each commit, do not pay).
+    assert.ok(report.newDeltas >= 80, `new deltas: ${report.newDeltas}`);
+    assert.equal(storedDeltas(pool), report.newDeltas);
+    // Within a quarter of what git's own pack-objects (window 10, depth 50) makes of the same objects.
+    const gitPackBytes = packOf(h.dir, [tip], { extra: ["--no-reuse-delta"] }).length;
+    assert.ok(report.bytesAfter < gitPackBytes * 1.25, `${report.bytesBefore} → ${report.bytesAfter} bytes; git: ${gitPackBytes}`);
+    const reachable = revListObjects(h.dir, [tip]);
+    assert.equal(pool.total, reachable.length);
+    const expected = catAll(h.dir, reachable);
+    for (const id of reachable) {
+      const object = await pool.readById(id);
+      assert.deepEqual(Buffer.from(object!.content), Buffer.from(expected.get(id)!.content), id);
+    }
+    // A second repack finds nothing more to do and keeps the deltas it made.
+    const again = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 4 * HOUR });
+    assert.equal(again.newDeltas, 0);
+    assert.equal(storedDeltas(await ObjectPool.open(env, "pool")), report.newDeltas);
+  });
+
+  it("keeps new delta chains within the depth it is given", async () => {
+    const env = makeEnv();
+    await undeltified(env);
+    const report = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 2 * HOUR, deltas: { maxDepth: 2 } });
+    assert.ok(report.newDeltas > 0);
+    const pool = await ObjectPool.open(env, "pool");
+    let deepest = 0;
+    for (let g = 0; g < pool.total; g++) deepest = Math.max(deepest, pool.deltaDepth(g, 100));
+    assert.equal(deepest, 2);
+  });
+
+  it("stops searching at its byte budget and carries on at the next repack", async () => {
+    const env = makeEnv();
+    await undeltified(env);
+    const first = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 2 * HOUR, deltas: { budgetBytes: 60_000 } });
+    const second = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 4 * HOUR });
+    assert.ok(first.newDeltas > 0 && first.newDeltas < 40, `a partial first pass: ${first.newDeltas}`);
+    assert.ok(second.newDeltas >= 40, `the second pass deltifies the rest: ${second.newDeltas}`);
+    assert.equal(storedDeltas(await ObjectPool.open(env, "pool")), first.newDeltas + second.newDeltas);
+  });
+
+  it("writes no new delta when the window is empty", async () => {
+    const env = makeEnv();
+    await undeltified(env);
+    const report = await repackPool(env, "pool", { members: ["repo1"], now: () => Date.now() + 2 * HOUR, deltas: { window: 0 } });
+    assert.equal(report.newDeltas, 0);
+    assert.equal(storedDeltas(await ObjectPool.open(env, "pool")), 0);
+  });
+});
+
 describe("sweepPool()", () => {
   it("deletes replaced packs and abandoned uploads only after the grace period", async () => {
     const env = makeEnv();

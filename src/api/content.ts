@@ -172,16 +172,22 @@ export class RepoContent {
   }
 
   /**
-   * Splits "<ref>/<path>" (the REST `raw` route) where the longest prefix that resolves wins, so
-   * refs containing "/" work (spec §9 item 8). Null when no prefix resolves or the path is empty.
-   * Example: with branch "feature/x", `resolveRawPath("feature/x/src/a.ts")` → `{ ref: "feature/x", path: "src/a.ts" }`.
+   * The file named by "<ref>/<path>" (the REST `raw` route), where refs may contain "/" (spec §9
+   * item 8): the longest prefix that resolves to a tree holding the path wins, and a shorter one
+   * is tried when it does not, so a tag "main/src" does not hide main's src/ directory. Null when
+   * no split names a file.
+   * Example: with branch "feature/x", `readRawFile("feature/x/src/a.ts")` reads src/a.ts of feature/x.
    */
-  resolveRawPath(refAndPath: string): { ref: string; path: string } | null {
+  async readRawFile(refAndPath: string): Promise<FileContent | null> {
     for (let cut = refAndPath.lastIndexOf("/"); cut > 0; cut = refAndPath.lastIndexOf("/", cut - 1)) {
       const path = refAndPath.slice(cut + 1);
       if (path === "") continue;
-      const ref = refAndPath.slice(0, cut);
-      if (this.#rootTree(ref) !== -1) return { ref, path };
+      const root = this.#rootTree(refAndPath.slice(0, cut));
+      if (root === -1) continue;
+      const g = await this.#lookupPath(root, path);
+      if (g === -1) continue;
+      const { content } = await this.#pool.read(g);
+      return { bytes: content, textual: isTextual(content) };
     }
     return null;
   }

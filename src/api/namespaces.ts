@@ -54,6 +54,16 @@ export async function listNamespaces(reposit: Reposit, limit: number, cursor?: s
   return entries.length > limit && last ? { namespaces, cursor: last.namespace } : { namespaces };
 }
 
+/**
+ * Namespaces in name order by page number (1-based), with the total: the offset style that
+ * Wrangler's paged-list helper walks (`page` until `page * per_page >= total_count`).
+ */
+export async function listNamespacePage(reposit: Reposit, page: number, perPage: number): Promise<{ namespaces: NamespaceInfo[]; total: number }> {
+  const entries = await listAll(reposit.store, { prefix: namespacePrefix() });
+  const slice = entries.slice((page - 1) * perPage, page * perPage).map((e) => decodeRecord<NamespaceRecord>(e.value));
+  return { namespaces: await Promise.all(slice.map((r) => withCount(reposit, r))), total: entries.length };
+}
+
 /** Deletes an empty namespace; false when it does not exist. */
 export async function deleteNamespace(reposit: Reposit, ns: string): Promise<boolean> {
   const info = await readNamespace(reposit.store, ns);

@@ -107,14 +107,23 @@ export function createHandler(options: HandlerOptions): Handler {
       const key = limiter ? rateLimitKey(new URL(request.url).pathname, basePath) : null;
       const wait = key ? limiter!.take(key) : 0;
       if (wait > 0) return cors.apply(request, rateLimited(request, wait));
+      // HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status and headers.
+      const head = request.method === "HEAD";
       try {
-        const routed = await router.fetch(request as IRequest, app);
+        const routed = await router.fetch((head ? new Request(request, { method: "GET" }) : request) as IRequest, app);
         response = routed instanceof Response ? routed : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
       } catch (error) {
         log("error", "unhandled failure", { error: describe(error) });
         response = text(500, "Internal server error");
       }
+      if (head) response = withoutBody(response);
       return cors.apply(request, response);
     },
   };
+}
+
+/** The same status and headers, no body; a streamed body is cancelled so its producer stops. */
+function withoutBody(response: Response): Response {
+  void response.body?.cancel().catch(() => {});
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -4,7 +4,7 @@
  * `/client/v4/accounts/:account/artifacts/namespaces/:ns/repos/:name/`: `log`, `commit/:hash`,
  * `tree/:hash` (JSON in the v4 envelope) and `blob/:hash`, `file`, `raw/:ref/:path+` (raw bytes on
  * success, the envelope on error). All of them read through src/api/content.ts, as the binding does.
- * Fixed against live: `raw` resolves refs containing "/" (longest prefix wins) and `tree/:hash` on a
+ * Fixed against live: `raw` resolves refs containing "/" (longest prefix holding the path wins) and `tree/:hash` on a
  * non-tree is 404 "Tree not found" rather than 500 (spec §9 items 8 and 9).
  */
 import type { IRequest, RouterType } from "itty-router";
@@ -68,9 +68,7 @@ export function addContentRoutes(router: RouterType<IRequest, [AppContext]>): vo
   }));
 
   router.get(`${REPO}/raw/:ref/:path+`, rest(async (request, app) => {
-    const content = await openContent(request, app);
-    const target = content.resolveRawPath(`${param(request, "ref")}/${param(request, "path")}`);
-    const file = target === null ? null : await content.readFile(target.ref, target.path);
+    const file = await (await openContent(request, app)).readRawFile(`${param(request, "ref")}/${param(request, "path")}`);
     if (file === null) throw new ArtifactsError("NOT_FOUND", "File not found");
     return bytesResponse(file.bytes, file.textual ? TEXT_PLAIN : OCTET_STREAM);
   }));

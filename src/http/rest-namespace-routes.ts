@@ -4,7 +4,7 @@
  */
 import type { IRequest, RouterType } from "itty-router";
 import { ArtifactsError } from "../errors.ts";
-import { createNamespace, deleteNamespace, getNamespace, listNamespaces, type NamespaceInfo } from "../api/namespaces.ts";
+import { createNamespace, deleteNamespace, getNamespace, listNamespacePage, listNamespaces, type NamespaceInfo } from "../api/namespaces.ts";
 import type { AppContext } from "./app-context.ts";
 import { envelope } from "./envelope.ts";
 import { param, rest, REST_BASE } from "./rest-handler.ts";
@@ -24,6 +24,15 @@ export function addNamespaceRoutes(router: RouterType<IRequest, [AppContext]>): 
 
   router.get(NAMESPACES, rest(async (request, app) => {
     const q = parseInput(NamespaceListQuery, queryObject(request.query));
+    // Like the repo list: `limit` or `cursor` walks with cursors (the documented style); otherwise
+    // offset pages with a total, which is what Wrangler's paged-list helper sends and reads.
+    if (q.limit === undefined && q.cursor === undefined) {
+      const perPage = q.per_page ?? 50;
+      const page = q.page ?? 1;
+      const { namespaces, total } = await listNamespacePage(app.reposit, page, perPage);
+      const info = { page, per_page: perPage, total_pages: Math.ceil(total / perPage), count: namespaces.length, total_count: total };
+      return envelope(namespaces.map(namespaceJson), 200, info);
+    }
     const limit = q.limit ?? 50;
     const page = await listNamespaces(app.reposit, limit, q.cursor);
     return envelope(page.namespaces.map(namespaceJson), 200, { cursor: page.cursor ?? null, per_page: limit, count: page.namespaces.length });

@@ -123,6 +123,8 @@ export const TokenListQuery = v.object({
 export const NamespaceListQuery = v.object({
   limit: v.optional(intParam(1, 1000)),
   cursor: v.optional(boundedString(256)),
+  page: v.optional(intParam(1, 1_000_000)),
+  per_page: v.optional(intParam(1, 1000)),
 });
 
 export const CreateTokenBody = v.object({

@@ -2,7 +2,7 @@
  * A git repository made with the real `git` CLI that exercises every content read: text, binary,
  * non-UTF-8, empty, executable, symlink, submodule and a file name with a space; a merge (for the
  * first-parent chain); annotated, lightweight, slashed and tree tags; a branch with "/" in its
- * name; a notes ref; and a tag and a branch with the same short name. Shared by the unit test
+ * name; a notes ref; a tag and a branch with the same short name; a tag "main/src". Shared by the unit test
  * (tests/unit/api/content.test.ts) and the end-to-end test (tests/e2e/rest-content.test.ts).
  */
 import fs from "node:fs";
@@ -86,6 +86,8 @@ export function buildContentRepo(): ContentRepo {
   repo.run(["tag", "dup", A]);
   repo.run(["branch", "dup", C]);
   repo.run(["tag", "treetag", `${B}^{tree}`]);
+  // A tag named like a directory under the default branch: "raw/main/src/..." must still find main's src/.
+  repo.run(["tag", "main/src", A]);
 
   return {
     ...repo,

@@ -343,7 +343,7 @@ describe("isolation between repositories", () => {
     assert.deepEqual(await content.log({ ref: "v1" }), []);
     assert.equal(await content.readFile(repo.B, "README.md"), null);
     assert.equal(await content.readFile(repo.rev(`${repo.B}^{tree}`), "README.md"), null);
-    assert.equal(content.resolveRawPath(`${repo.B}/README.md`), null);
+    assert.equal(await content.readRawFile(`${repo.B}/README.md`), null);
   });
 
   it("serves a real fork (default branch only) nothing of the parent's other refs", async () => {
@@ -429,19 +429,24 @@ describe("readFile", () => {
   });
 });
 
-describe("resolveRawPath", () => {
-  it("lets the longest resolvable ref prefix win", async () => {
+describe("readRawFile", () => {
+  const text = async (content: RepoContent, refAndPath: string) => {
+    const file = await content.readRawFile(refAndPath);
+    return file === null ? null : new TextDecoder().decode(file.bytes);
+  };
+  it("lets the longest ref prefix whose tree holds the path win", async () => {
     const content = await open(main);
-    assert.deepEqual(content.resolveRawPath("main/src/lib/util.ts"), { ref: "main", path: "src/lib/util.ts" });
-    assert.deepEqual(content.resolveRawPath("feature/x/feature.txt"), { ref: "feature/x", path: "feature.txt" });
-    assert.deepEqual(content.resolveRawPath("release/2.0/README.md"), { ref: "release/2.0", path: "README.md" });
-    assert.deepEqual(content.resolveRawPath("refs/heads/feature/x/a/b"), { ref: "refs/heads/feature/x", path: "a/b" });
-    assert.deepEqual(content.resolveRawPath(`${repo.B}/README.md`), { ref: repo.B, path: "README.md" });
-    assert.deepEqual(content.resolveRawPath("HEAD/x"), { ref: "HEAD", path: "x" });
-    assert.equal(content.resolveRawPath("nope/README.md"), null);
-    assert.equal(content.resolveRawPath("main"), null);
-    assert.equal(content.resolveRawPath("main/"), null);
-    assert.equal(content.resolveRawPath("feature/README.md"), null);
+    assert.equal(await text(content, "main/src/lib/util.ts"), "export const x = 1;\n", "tag main/src (commit A) has no lib/util.ts, so main's src/ is read");
+    assert.equal(await text(content, "main/src/src/lib/util.ts"), "export const x = 1;\n", "tag main/src has src/lib/util.ts");
+    assert.equal(await text(content, "feature/x/feature.txt"), "feature\n");
+    assert.equal(await text(content, "release/2.0/README.md"), "hello again\n");
+    assert.equal(await text(content, "refs/heads/feature/x/feature.txt"), "feature\n");
+    assert.equal(await text(content, `${repo.A}/README.md`), "hello\n");
+    assert.equal(await text(content, "HEAD/README.md"), "hello again\n");
+    assert.equal(await text(content, "v1/README.md"), "hello again\n");
+    for (const missing of ["nope/README.md", "main", "main/", "main/src", "feature/README.md", "feature/x/nope.txt"]) {
+      assert.equal(await content.readRawFile(missing), null, missing);
+    }
   });
 });
 

@@ -242,7 +242,7 @@ describe("account id", () => {
   it("only the configured account id is served when one is configured", async () => {
     const account = "0123456789abcdef0123456789abcdef";
     const only = newService({ accountId: account });
-    ok(await call("GET", "/namespaces", { service: only, account }), 200, "cursor");
+    ok(await call("GET", "/namespaces", { service: only, account }), 200, "offset");
     ok(await call("POST", "/namespaces/ns/repos", { service: only, account, body: { name: "r" } }), 201);
     fails(await call("GET", "/namespaces", { service: only, account: "fedcba9876543210fedcba9876543210" }), 10200, 'Account "fedcba9876543210fedcba9876543210" not found');
     fails(await call("GET", "/namespaces/ns/repos/r", { service: only, account: "other" }), 10200, 'Account "other" not found');
@@ -290,7 +290,7 @@ describe("namespaces (N1–N4)", () => {
   });
 
   it("N2 lists namespaces in name order with cursor paging", async () => {
-    const all = ok(await call("GET", "/namespaces", { service: ns }), 200, "cursor");
+    const all = ok(await call("GET", "/namespaces", { service: ns }), 200, "offset");
     assert.deepEqual(all.map((n: { namespace: string }) => n.namespace), ["alpha", "beta-eu"]);
     assert.equal(all[1].jurisdiction, "eu");
     const first = await call("GET", "/namespaces?limit=1", { service: ns });
@@ -303,6 +303,24 @@ describe("namespaces (N1–N4)", () => {
     assert.equal(second.json.result_info.cursor, null);
     fails(await call("GET", "/namespaces?limit=0", { service: ns }), 10100, "Invalid limit: Too small: expected number to be >=1", "/limit");
     fails(await call("GET", "/namespaces?limit=x", { service: ns }), 10100, "Invalid limit: Invalid input: expected an integer", "/limit");
+  });
+
+  it("N2 without limit or cursor pages by number, as Wrangler's paged-list helper walks it", async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `paged-${String(i).padStart(2, "0")}`);
+    for (const name of names) ok(await call("POST", "/namespaces", { service: ns, body: { namespace: name } }), 201);
+    const seen: string[] = [];
+    for (let page = 1; ; page++) {
+      const reply = await call("GET", `/namespaces?page=${page}&per_page=3`, { service: ns });
+      const result = ok(reply, 200, "offset");
+      const info = reply.json.result_info;
+      assert.deepEqual([info.page, info.per_page, info.total_count, info.total_pages], [page, 3, names.length + 2, 3]);
+      seen.push(...result.map((n: { namespace: string }) => n.namespace));
+      if (info.page * info.per_page >= info.total_count) break;
+    }
+    assert.deepEqual(seen, ["alpha", "beta-eu", ...names]);
+    const beyond = await call("GET", "/namespaces?page=9&per_page=3", { service: ns });
+    assert.deepEqual(ok(beyond, 200, "offset"), []);
+    fails(await call("GET", "/namespaces?page=0", { service: ns }), 10100, "Invalid page: Too small: expected number to be >=1", "/page");
   });
 
   it("N3 gets a namespace with its repository count; a missing one is 404 \"Namespace not found\"", async () => {

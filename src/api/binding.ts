@@ -113,6 +113,41 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+// Argument checks. TypeScript callers get the types right, but a binding is also called from
+// JavaScript and over RPC, where anything arrives; a wrong shape is the caller's error (INVALID_*),
+// never an INTERNAL_ERROR from deep inside.
+
+/** An options object; undefined and null mean "none". */
+function optionsArg(value: unknown, pointer: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ArtifactsError("INVALID_INPUT", `Invalid ${pointer.slice(1) || "options"}: expected an object`, { pointer });
+  }
+  return value as Record<string, unknown>;
+}
+
+function optional<T>(value: unknown, type: "string" | "boolean" | "number", pointer: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== type) throw new ArtifactsError("INVALID_INPUT", `Invalid ${pointer.slice(1)}: expected ${type}`, { pointer });
+  return value as T;
+}
+
+/** A description: a string, null, or absent. */
+function descriptionArg(value: unknown): string | null {
+  return value === null ? null : (optional<string>(value, "string", "/description") ?? null);
+}
+
+/** A name to look up: any string (unknown ones are NOT_FOUND later); other types are INVALID_REPO_NAME. */
+function lookupName(name: unknown): string {
+  return typeof name === "string" ? name : assertRepoName(name);
+}
+
+/** A required string argument; INVALID_INPUT naming it otherwise. */
+function stringArg(value: unknown, pointer: string): string {
+  if (typeof value !== "string") throw new ArtifactsError("INVALID_INPUT", `Invalid ${pointer.slice(1)}: expected string`, { pointer });
+  return value;
+}
+
 function remoteOf(options: ArtifactsOptions, r: RepoRecord): string {
   return `${options.publicUrl.replace(/\/+$/, "")}/git/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}.git`;
 }
@@ -139,33 +174,48 @@ function createdOf(options: ArtifactsOptions, r: RepoRecord, token: IssuedToken)
 function namespaceBinding(options: ArtifactsOptions, ns: string): Artifacts {
   const { reposit } = options;
   return {
-    create: (name, opts = {}) =>
+    create: (name, opts) =>
       guard(async () => {
-        const { record, token } = await reposit.createRepo(ns, name, {
-          description: opts.description ?? null,
-          readOnly: opts.readOnly ?? false,
-          ...(opts.setDefaultBranch !== undefined ? { defaultBranch: opts.setDefaultBranch } : {}),
+        const o = optionsArg(opts, "/opts");
+        const defaultBranch = optional<string>(o.setDefaultBranch, "string", "/setDefaultBranch");
+        const { record, token } = await reposit.createRepo(ns, assertRepoName(name), {
+          description: descriptionArg(o.description),
+          readOnly: optional<boolean>(o.readOnly, "boolean", "/readOnly") ?? false,
+          ...(defaultBranch !== undefined ? { defaultBranch } : {}),
         });
         return createdOf(options, record, token);
       }),
-    get: (name) => guard(async () => repoHandle(options, await reposit.getRepo(ns, name))),
+    get: (name) => guard(async () => repoHandle(options, await reposit.getRepo(ns, lookupName(name)))),
     import: (params) =>
       guard(async () => {
-        const { record, token } = await importRepo(reposit, ns, params.target.name, params.source, {
-          description: params.target.opts?.description ?? null,
-          readOnly: params.target.opts?.readOnly ?? false,
+        const p = optionsArg(params, "/params");
+        const source = p.source;
+        if (source === null || typeof source !== "object") {
+          throw new ArtifactsError("INVALID_INPUT", "Invalid source: expected { url, branch?, depth? }", { pointer: "/source" });
+        }
+        const target = p.target;
+        if (target === null || typeof target !== "object") {
+          throw new ArtifactsError("INVALID_INPUT", "Invalid target: expected { name, opts? }", { pointer: "/target" });
+        }
+        const { name, opts } = target as { name?: unknown; opts?: unknown };
+        const o = optionsArg(opts, "/target/opts");
+        const { record, token } = await importRepo(reposit, ns, assertRepoName(name), source as { url: string }, {
+          description: descriptionArg(o.description),
+          readOnly: optional<boolean>(o.readOnly, "boolean", "/readOnly") ?? false,
         });
         return createdOf(options, record, token);
       }),
-    list: (opts = {}) =>
+    list: (opts) =>
       guard(async () => {
-        const limit = opts.limit ?? 50;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+        const o = optionsArg(opts, "/opts");
+        const limit = o.limit ?? 50;
+        if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 200) {
           throw new ArtifactsError("INVALID_INPUT", `Invalid limit ${String(limit)}: expected an integer from 1 to 200`, { pointer: "/limit" });
         }
+        const cursor = optional<string>(o.cursor, "string", "/cursor");
         const page = await listRepos(
           await listRepoRecords(reposit.store, ns),
-          { sort: "created_at", direction: "desc", limit, ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}) },
+          { sort: "created_at", direction: "desc", limit, ...(cursor !== undefined ? { cursor } : {}) },
           reposit.cursors,
         );
         const repos = page.repos.map((r) => ({ ...infoOf(options, r), status: r.status }));
@@ -211,17 +261,23 @@ function repoHandle(options: ArtifactsOptions, record: RepoRecord): ArtifactsRep
         }
         return reposit.tokens.revoke((await current()).id, tokenOrId);
       }),
-    fork: (name, opts = {}) =>
+    fork: (name, opts) =>
       guard(async () => {
+        const o = optionsArg(opts, "/opts");
         const fork = await forkRepo(reposit, ns, (await current()).name, {
-          name,
-          description: opts.description ?? null,
-          readOnly: opts.readOnly ?? false,
-          defaultBranchOnly: opts.defaultBranchOnly ?? true, // the binding's documented default
+          name: assertRepoName(name),
+          description: descriptionArg(o.description),
+          readOnly: optional<boolean>(o.readOnly, "boolean", "/readOnly") ?? false,
+          defaultBranchOnly: optional<boolean>(o.defaultBranchOnly, "boolean", "/defaultBranchOnly") ?? true, // the binding's documented default
         });
         return { ...createdOf(options, fork.record, fork.token), objects: fork.objects };
       }),
-    log: (opts) => guard(async () => (await content()).log(opts)),
+    log: (opts) =>
+      guard(async () => {
+        const o = optionsArg(opts, "/opts");
+        const ref = optional<string>(o.ref, "string", "/ref");
+        return (await content()).log({ ...o, ...(ref !== undefined ? { ref } : {}) } as LogOptions);
+      }),
     readCommit: (hash) => guard(async () => (await content()).readCommit(hash)),
     readTree: (hash) => guard(async () => (await content()).readTree(hash)),
     readBlob: (hash) =>
@@ -231,7 +287,8 @@ function repoHandle(options: ArtifactsOptions, record: RepoRecord): ArtifactsRep
       }),
     readFile: (args) =>
       guard(async () => {
-        const file = await (await content()).readFile(args.ref, args.path);
+        const a = optionsArg(args, "/args");
+        const file = await (await content()).readFile(stringArg(a.ref, "/ref"), stringArg(a.path, "/path"));
         if (file === null) return null;
         return new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.textual ? "text/plain;charset=utf-8" : "application/octet-stream" });
       }),

@@ -270,10 +270,13 @@ export class RepoContent {
   }
 }
 
-/** Throws INVALID_INPUT (pointer /hash) unless `hash` is 40 lowercase hex digits. */
-export function assertHash(hash: unknown): asserts hash is ObjectId {
+/**
+ * Throws INVALID_INPUT (pointer /hash) unless `hash` is 40 lowercase hex digits. `message` defaults
+ * to the live binding's text; the REST routes pass the live REST text ("Invalid SHA-1 hash").
+ */
+export function assertHash(hash: unknown, message = "Invalid hash: expected a 40-character SHA-1 hex hash."): asserts hash is ObjectId {
   if (isObjectId(hash)) return;
-  throw new ArtifactsError("INVALID_INPUT", `Invalid SHA-1 hash ${quoteValue(String(hash))}: expected 40 lowercase hexadecimal digits`, { pointer: "/hash" });
+  throw new ArtifactsError("INVALID_INPUT", message, { pointer: "/hash" });
 }
 
 /** The Artifacts shape of a parsed commit. */

@@ -15,9 +15,9 @@ export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 /** Validates a repository name; throws INVALID_REPO_NAME with the pointer `/name`. */
 export function assertRepoName(name: unknown, pointer = "/name"): string {
   if (typeof name !== "string" || !NAME_PATTERN.test(name) || name.length > 63) {
-    const shown = typeof name === "string" ? ` "${name.slice(0, 80)}"` : "";
+    // The live service's text (it does not quote the name).
     const why = typeof name === "string" && name.length > 63 ? "must be at most 63 characters" : "must match /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/";
-    throw new ArtifactsError("INVALID_REPO_NAME", `Invalid repo name${shown}: ${why}`, { pointer });
+    throw new ArtifactsError("INVALID_REPO_NAME", `Invalid repo name: ${why}`, { pointer });
   }
   return name;
 }

@@ -145,6 +145,9 @@ export class Reposit {
     if (!created) {
       const existing = await readRepo(this.store, ns, name);
       if (existing && (await this.#removeIfAbandoned(existing.record))) return this.createRepo(ns, name, options, extra);
+      // A name taken by an import or fork still running answers its retriable in-progress code
+      // (spec §6.5): the caller learns the repository is on its way, not that it is finished.
+      if (existing) assertReady(existing.record);
       throw new ArtifactsError("ALREADY_EXISTS", `repo already exists: ${name}`, { pointer: "/name" });
     }
     const token = await this.tokens.issue(record, "write", 86_400);

@@ -8,7 +8,7 @@
  * non-tree is 404 "Tree not found" rather than 500 (spec §9 items 8 and 9).
  */
 import type { IRequest, RouterType } from "itty-router";
-import { RepoContent } from "../api/content.ts";
+import { assertHash, RepoContent } from "../api/content.ts";
 import { ArtifactsError } from "../errors.ts";
 import { quoteValue } from "../util/bytes.ts";
 import type { AppContext } from "./app-context.ts";
@@ -39,19 +39,19 @@ export function addContentRoutes(router: RouterType<IRequest, [AppContext]>): vo
   }));
 
   router.get(`${REPO}/commit/:hash`, rest(async (request, app) => {
-    const commit = await (await openContent(request, app)).readCommit(param(request, "hash"));
+    const commit = await (await openContent(request, app)).readCommit(hashParam(request));
     if (commit === null) throw new ArtifactsError("NOT_FOUND", "Commit not found");
     return envelope(commit);
   }));
 
   router.get(`${REPO}/tree/:hash`, rest(async (request, app) => {
-    const entries = await (await openContent(request, app)).readTree(param(request, "hash"));
+    const entries = await (await openContent(request, app)).readTree(hashParam(request));
     if (entries === null) throw new ArtifactsError("NOT_FOUND", "Tree not found");
     return envelope(entries);
   }));
 
   router.get(`${REPO}/blob/:hash`, rest(async (request, app) => {
-    const bytes = await (await openContent(request, app)).readBlob(param(request, "hash"));
+    const bytes = await (await openContent(request, app)).readBlob(hashParam(request));
     if (bytes === null) throw new ArtifactsError("NOT_FOUND", "Blob not found");
     return bytesResponse(bytes, OCTET_STREAM);
   }));
@@ -77,6 +77,13 @@ export function addContentRoutes(router: RouterType<IRequest, [AppContext]>): vo
 async function openContent(request: IRequest, app: AppContext): Promise<RepoContent> {
   const record = await app.reposit.getRepo(param(request, "ns"), param(request, "name"));
   return RepoContent.open(app.reposit, record);
+}
+
+/** The `:hash` parameter; 400 with the live REST text "Invalid SHA-1 hash" (pointer /hash) unless 40 lowercase hex digits. */
+function hashParam(request: IRequest): string {
+  const hash = param(request, "hash");
+  assertHash(hash, "Invalid SHA-1 hash");
+  return hash;
 }
 
 /** An optional integer query parameter; INVALID_INPUT (pointer `/<name>`) when present but not a decimal integer. */

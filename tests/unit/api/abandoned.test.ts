@@ -10,7 +10,7 @@ describe("abandoned imports and forks", () => {
     const { reposit } = createHandler({ store: createMemoryStore(), signingKey: new Uint8Array(32).fill(9), apiToken: "t", now: () => now });
     await reposit.createRepo("ns1", "stuck", {}, { status: "importing" });
     await assert.rejects(reposit.getRepo("ns1", "stuck"), (e: unknown) => e instanceof ArtifactsError && e.code === "IMPORT_IN_PROGRESS");
-    await assert.rejects(reposit.createRepo("ns1", "stuck"), (e: unknown) => e instanceof ArtifactsError && e.code === "ALREADY_EXISTS");
+    await assert.rejects(reposit.createRepo("ns1", "stuck"), (e: unknown) => e instanceof ArtifactsError && e.code === "IMPORT_IN_PROGRESS");
     now += 16 * 60 * 1000; // the process doing the import died long ago
     await assert.rejects(reposit.getRepo("ns1", "stuck"), (e: unknown) => e instanceof ArtifactsError && e.code === "NOT_FOUND");
     const fresh = await reposit.createRepo("ns1", "stuck");

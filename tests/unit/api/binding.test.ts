@@ -285,8 +285,8 @@ function scenario(makeDriver: () => Driver): void {
 
     await rejectsWith(a.create("alpha"), "ALREADY_EXISTS", "repo already exists: alpha");
     await rejectsWith(a.create("Alpha"), "ALREADY_EXISTS", "repo already exists: Alpha");
-    await rejectsWith(a.create("no good"), "INVALID_REPO_NAME", `Invalid repo name "no good": ${NAME_RULE}`);
-    await rejectsWith(a.create("-dash"), "INVALID_REPO_NAME", `Invalid repo name "-dash": ${NAME_RULE}`);
+    await rejectsWith(a.create("no good"), "INVALID_REPO_NAME", `Invalid repo name: ${NAME_RULE}`);
+    await rejectsWith(a.create("-dash"), "INVALID_REPO_NAME", `Invalid repo name: ${NAME_RULE}`);
     await rejectsWith(a.create("x".repeat(64)), "INVALID_REPO_NAME", /must be at most 63 characters$/);
     const bad = await rejectsWith(a.create("branchy", { setDefaultBranch: "a..b" }), "INVALID_INPUT", /^Invalid default_branch "a\.\.b": /);
     assert.deepEqual(bad.source, { pointer: "/default_branch" });
@@ -365,7 +365,7 @@ function scenario(makeDriver: () => Driver): void {
     });
     assert.equal(await repo.readCommit("0".repeat(40)), null);
     assert.equal(await repo.readCommit(fixture.rev("v1")), null);
-    const badHash = await rejectsWith(repo.readCommit("XYZ"), "INVALID_INPUT", /^Invalid SHA-1 hash "XYZ"/);
+    const badHash = await rejectsWith(repo.readCommit("XYZ"), "INVALID_INPUT", d.bindingOnly ? "Invalid hash: expected a 40-character SHA-1 hex hash." : "Invalid SHA-1 hash"); // each side's live text
     assert.deepEqual(badHash.source, { pointer: "/hash" });
 
     const tree = fixture.rev(`${fixture.B}^{tree}`);
@@ -509,7 +509,7 @@ function scenario(makeDriver: () => Driver): void {
     assert.equal(push.status, 403);
 
     await rejectsWith(parent.fork("beta-all"), "ALREADY_EXISTS", "repo already exists: beta-all");
-    await rejectsWith(parent.fork("bad name"), "INVALID_REPO_NAME", `Invalid repo name "bad name": ${NAME_RULE}`);
+    await rejectsWith(parent.fork("bad name"), "INVALID_REPO_NAME", `Invalid repo name: ${NAME_RULE}`);
   });
 
   it("a repository being imported: get throws IMPORT_IN_PROGRESS (10302), list shows importing, then it is ready", async () => {
@@ -571,7 +571,7 @@ function scenario(makeDriver: () => Driver): void {
     assert.equal((await infoRefs(d.service.handler, d.ns, "gamma1", token)).status, 404);
     assert.equal(await a.delete("never-was"), false);
     if (d.bindingOnly) {
-      await rejectsWith(a.delete("bad name"), "INVALID_REPO_NAME", `Invalid repo name "bad name": ${NAME_RULE}`);
+      await rejectsWith(a.delete("bad name"), "INVALID_REPO_NAME", `Invalid repo name: ${NAME_RULE}`);
       // A handle names one repository: a new one under the same name is not it.
       await a.create("gamma1");
       await rejectsWith(earlier.info(), "NOT_FOUND", "Repository not found");
@@ -608,3 +608,64 @@ function scenario(makeDriver: () => Driver): void {
 
 describe("the binding (createArtifacts().namespace(ns))", () => scenario(bindingDriver));
 describe("the same scenario over REST", () => scenario(restDriver));
+
+describe("the binding refuses arguments of the wrong type as the caller's error", () => {
+  // JavaScript and RPC callers can pass anything; each wrong shape must be an INVALID_* error that
+  // names the argument, never an INTERNAL_ERROR from a TypeError deep inside.
+  const loose = (value: unknown) => value as never;
+  let a: Artifacts;
+  let repo: ArtifactsRepo;
+
+  before(async () => {
+    const service = newService();
+    a = createArtifacts({ reposit: service.handler.reposit, publicUrl: ORIGIN }).namespace("typed");
+    await a.create("held");
+    repo = await a.get("held");
+  });
+
+  const cases: [string, () => Promise<unknown>, ArtifactsErrorCode, string?][] = [
+    ["get(123)", () => a.get(loose(123)), "INVALID_REPO_NAME", "/name"],
+    ["get(null)", () => a.get(loose(null)), "INVALID_REPO_NAME", "/name"],
+    ["get()", () => (a.get as () => Promise<unknown>)(), "INVALID_REPO_NAME", "/name"],
+    ["create(123)", () => a.create(loose(123)), "INVALID_REPO_NAME", "/name"],
+    ["create(name, 5)", () => a.create("c1", loose(5)), "INVALID_INPUT", "/opts"],
+    ["create(name, { readOnly: 'yes' })", () => a.create("c2", loose({ readOnly: "yes" })), "INVALID_INPUT", "/readOnly"],
+    ["create(name, { description: 7 })", () => a.create("c3", loose({ description: 7 })), "INVALID_INPUT", "/description"],
+    ["create(name, { setDefaultBranch: 1 })", () => a.create("c4", loose({ setDefaultBranch: 1 })), "INVALID_INPUT", "/setDefaultBranch"],
+    ["list('x')", () => a.list(loose("x")), "INVALID_INPUT", "/opts"],
+    ["list({ limit: '5' })", () => a.list(loose({ limit: "5" })), "INVALID_INPUT", "/limit"],
+    ["list({ cursor: 5 })", () => a.list(loose({ cursor: 5 })), "INVALID_INPUT", "/cursor"],
+    ["import()", () => (a.import as () => Promise<unknown>)(), "INVALID_INPUT", "/source"],
+    ["import({ source })", () => a.import(loose({ source: { url: "https://example.com/x.git" } })), "INVALID_INPUT", "/target"],
+    ["import({ target })", () => a.import(loose({ target: { name: "imp" } })), "INVALID_INPUT", "/source"],
+    ["import({ source: { url: 5 }, target })", () => a.import(loose({ source: { url: 5 }, target: { name: "imp" } })), "INVALID_INPUT", "/url"],
+    ["import({ source, target: { name: 5 } })", () => a.import(loose({ source: { url: "https://example.com/x.git" }, target: { name: 5 } })), "INVALID_REPO_NAME", "/name"],
+    ["delete(undefined)", () => a.delete(loose(undefined)), "INVALID_REPO_NAME", "/name"],
+    ["log('main')", () => repo.log(loose("main")), "INVALID_INPUT", "/opts"],
+    ["log({ ref: 5 })", () => repo.log(loose({ ref: 5 })), "INVALID_INPUT", "/ref"],
+    ["log({ limit: 'x' })", () => repo.log(loose({ limit: "x" })), "INVALID_INPUT", "/limit"],
+    ["readCommit(5)", () => repo.readCommit(loose(5)), "INVALID_INPUT", "/hash"],
+    ["readTree(null)", () => repo.readTree(loose(null)), "INVALID_INPUT", "/hash"],
+    ["readBlob({})", () => repo.readBlob(loose({})), "INVALID_INPUT", "/hash"],
+    ["readFile(undefined)", () => repo.readFile(loose(undefined)), "INVALID_INPUT", "/ref"],
+    ["readFile({ ref: 'main' })", () => repo.readFile(loose({ ref: "main" })), "INVALID_INPUT", "/path"],
+    ["fork(5)", () => repo.fork(loose(5)), "INVALID_REPO_NAME", "/name"],
+    ["fork(name, 'x')", () => repo.fork("f1", loose("x")), "INVALID_INPUT", "/opts"],
+    ["fork(name, { defaultBranchOnly: 1 })", () => repo.fork("f2", loose({ defaultBranchOnly: 1 })), "INVALID_INPUT", "/defaultBranchOnly"],
+    ["createToken('admin')", () => repo.createToken(loose("admin")), "INVALID_INPUT"],
+    ["createToken('read', '3600')", () => repo.createToken("read", loose("3600")), "INVALID_TTL", "/ttl"],
+    ["revokeToken(5)", () => repo.revokeToken(loose(5)), "INVALID_INPUT", "/token"],
+  ];
+  for (const [label, run, code, pointer] of cases) {
+    it(`${label} → ${code}${pointer ? ` ${pointer}` : ""}`, async () => {
+      const error = await rejectsWith(run(), code);
+      if (pointer) assert.deepEqual(error.source, { pointer });
+    });
+  }
+
+  it("null options mean none, as undefined does", async () => {
+    assert.equal((await a.create("nulls", loose(null))).name, "nulls");
+    assert.ok(Array.isArray((await a.list(loose(null))).repos));
+    assert.deepEqual(await repo.log(loose(null)), []);
+  });
+});

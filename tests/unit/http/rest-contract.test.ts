@@ -371,9 +371,9 @@ describe("repositories (R1–R5)", () => {
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "PLAIN" } }), 10201, "repo already exists: PLAIN", "/name");
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: {} }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: 7 } }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
-    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "a b" } }), 10101, `Invalid repo name "a b": ${NAME_RULE}`, "/name");
-    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: ".hidden" } }), 10101, `Invalid repo name ".hidden": ${NAME_RULE}`, "/name");
-    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "x".repeat(64) } }), 10101, /^Invalid repo name "x+": must be at most 63 characters$/, "/name");
+    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "a b" } }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
+    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: ".hidden" } }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
+    fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "x".repeat(64) } }), 10101, "Invalid repo name: must be at most 63 characters", "/name");
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "ok", read_only: "yes" } }), 10100, "Invalid read_only: Invalid input: expected boolean, received string", "/read_only");
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "ok", description: 5 } }), 10100, "Invalid description: Invalid input: expected string, received number", "/description");
     fails(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "ok", description: "d".repeat(4097) } }), 10100, "Invalid description: Too big: expected string to have <=4096 characters", "/description");
@@ -528,7 +528,7 @@ describe("repositories (R1–R5)", () => {
   it("R5 errors: duplicate 409, bad or missing name 400 10101, missing source 404, bad fields 400", async () => {
     fails(await call("POST", repoPath("content", "/fork"), { body: { name: "fork-all" } }), 10201, "repo already exists: fork-all", "/name");
     fails(await call("POST", repoPath("content", "/fork"), { body: {} }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
-    fails(await call("POST", repoPath("content", "/fork"), { body: { name: "no good" } }), 10101, `Invalid repo name "no good": ${NAME_RULE}`, "/name");
+    fails(await call("POST", repoPath("content", "/fork"), { body: { name: "no good" } }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
     fails(await call("POST", repoPath("missing", "/fork"), { body: { name: "orphan" } }), 10200, "Repository not found");
     fails(await call("POST", repoPath("content", "/fork"), { body: { name: "f", default_branch_only: "no" } }), 10100, "Invalid default_branch_only: Invalid input: expected boolean, received string", "/default_branch_only");
     fails(await call("GET", repoPath("orphan")), 10200, "Repository not found");
@@ -575,7 +575,7 @@ describe("import (R6)", () => {
     fails(await imp("i1", { url: url("content"), depth: 0 }), 10100, "Invalid depth: Too small: expected number to be >0", "/depth");
     fails(await imp("i1", { url: url("content"), depth: 1.5 }), 10100, "Invalid depth: Invalid input: expected an integer", "/depth");
     fails(await imp("i1", { url: url("content"), branch: "a..b" }), 10100, /^Invalid branch "a\.\.b": /, "/branch");
-    fails(await imp("bad name", { url: url("content") }), 10101, `Invalid repo name "bad name": ${NAME_RULE}`, "/name");
+    fails(await imp("bad name", { url: url("content") }), 10101, `Invalid repo name: ${NAME_RULE}`, "/name");
     fails(await imp("content", { url: url("content") }), 10201, "repo already exists: content", "/name");
     fails(await imp("i1", { url: url("nothing-here") }), 10200, `Repository not found at ${url("nothing-here")}`);
     svc.importFetch.target = forwardTo(svc.handler);
@@ -628,7 +628,7 @@ describe("tokens (T1–T3)", () => {
     fails(await mint({ repo: "tokened", ttl: 31_536_001 }), 10103, range, "/ttl");
     fails(await mint({ repo: "tokened", ttl: 0 }), 10103, range, "/ttl");
     fails(await mint({ repo: "no-such-repo", ttl: 1 }), 10103, range, "/ttl");
-    fails(await mint({ repo: "tokened", ttl: 90.5 }), 10103, "ttl must be a whole number of seconds between 60 and 31536000, got 90.5", "/ttl");
+    fails(await mint({ repo: "tokened", ttl: 90.5 }), 10103, "ttl must be between 60 and 31536000 seconds", "/ttl");
     fails(await mint({ repo: "tokened", ttl: "600" }), 10103, "Invalid ttl: Invalid input: expected number, received string", "/ttl");
     fails(await mint({ repo: "no-such-repo" }), 10200, "Repository not found");
     fails(await mint({ repo: "tokened", scope: "admin" }), 10100, 'Invalid scope: Invalid option: expected one of "read"|"write"', "/scope");
@@ -719,8 +719,8 @@ describe("content reads (C1–C6) and refs", () => {
     assert.equal(commit.message, "second\n\nbody line");
     assert.deepEqual(commit.parents, [content.A]);
     assert.equal(commit.treeHash, content.rev(`${content.B}^{tree}`));
-    fails(await call("GET", repoPath("content", "/commit/xyz")), 10100, /^Invalid SHA-1 hash "xyz"/, "/hash");
-    fails(await call("GET", repoPath("content", `/commit/${content.B.toUpperCase()}`)), 10100, /^Invalid SHA-1 hash/, "/hash");
+    fails(await call("GET", repoPath("content", "/commit/xyz")), 10100, "Invalid SHA-1 hash", "/hash");
+    fails(await call("GET", repoPath("content", `/commit/${content.B.toUpperCase()}`)), 10100, "Invalid SHA-1 hash", "/hash");
     fails(await call("GET", repoPath("content", `/commit/${"0".repeat(40)}`)), 10200, "Commit not found");
     fails(await call("GET", repoPath("content", `/commit/${content.rev("v1")}`)), 10200, "Commit not found");
   });
@@ -738,7 +738,7 @@ describe("content reads (C1–C6) and refs", () => {
     assert.deepEqual([kinds["README.md"], kinds["src"], kinds["run.sh"], kinds["link"], kinds["sub"]], ["blob", "tree", "exec", "symlink", "gitlink"]);
     fails(await call("GET", repoPath("content", `/tree/${content.M}`)), 10200, "Tree not found");
     fails(await call("GET", repoPath("content", `/tree/${"f".repeat(40)}`)), 10200, "Tree not found");
-    fails(await call("GET", repoPath("content", "/tree/short")), 10100, /^Invalid SHA-1 hash "short"/, "/hash");
+    fails(await call("GET", repoPath("content", "/tree/short")), 10100, "Invalid SHA-1 hash", "/hash");
   });
 
   it("C4 blob: raw bytes as application/octet-stream; a non-blob is 404 \"Blob not found\" as JSON", async () => {
@@ -749,7 +749,7 @@ describe("content reads (C1–C6) and refs", () => {
     assert.equal(reply.headers.get("content-length"), String(BINARY.length));
     assert.deepEqual(reply.bytes, BINARY);
     fails(await call("GET", repoPath("content", `/blob/${content.M}`)), 10200, "Blob not found");
-    fails(await call("GET", repoPath("content", "/blob/nothex")), 10100, /^Invalid SHA-1 hash "nothex"/, "/hash");
+    fails(await call("GET", repoPath("content", "/blob/nothex")), 10100, "Invalid SHA-1 hash", "/hash");
   });
 
   it("C5 file: raw bytes as application/octet-stream; missing path 400 /path; missing file or directory 404", async () => {
@@ -819,7 +819,10 @@ describe("in-progress states (409, retriable)", () => {
       inProgress(await call("GET", repoPath("incoming", `/commit/${content.M}`)), 10302, "importing");
       inProgress(await call("GET", repoPath("incoming", "/raw/main/README.md")), 10302, "importing");
       inProgress(await call("POST", repoPath("incoming", "/fork"), { body: { name: "early-fork" } }), 10302, "importing");
-      fails(await call("POST", repoPath("incoming", "/import"), { body: { url: `https://source.test/git/${NS}/content.git` } }), 10201, "repo already exists: incoming", "/name");
+      // The name is taken by a repository on its way: the retriable code, not ALREADY_EXISTS.
+      inProgress(await call("POST", repoPath("incoming", "/import"), { body: { url: `https://source.test/git/${NS}/content.git` } }), 10302, "importing");
+      inProgress(await call("POST", `/namespaces/${NS}/repos`, { body: { name: "incoming" } }), 10302, "importing");
+      inProgress(await call("POST", repoPath("content", "/fork"), { body: { name: "incoming" } }), 10302, "importing");
       assert.equal(await statusInList("incoming"), "importing");
       const git = await infoRefs(svc.handler, NS, "incoming", contentToken);
       assert.equal(git.status, 409);

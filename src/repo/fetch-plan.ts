@@ -49,7 +49,7 @@ export async function prepareFetch(ctx: RepoContext, req: FetchRequest): Promise
   const clientShallow = req.clientShallow.map((id) => pool.locateId(id)).filter((g) => g !== -1);
   const deepenNot = req.deepenNot.map((name) => resolveDeepenNot(pool, snapshot, name));
   const repoShallow = new Set([...shallowIds].map((id) => pool.locateId(id)).filter((g) => g !== -1));
-  const deepen = { depth: req.depth, relative: req.deepenRelative, since: req.deepenSince, not: deepenNot, clientShallow, repoShallow };
+  const deepen = { depth: req.depth, relative: req.deepenRelative, since: req.deepenSince, not: deepenNot, clientShallow, repoShallow, refTips: tips.filter((g) => g !== -1) };
   if (isDeepen(deepen) || clientShallow.length > 0 || repoShallow.size > 0) shallow = planShallow(pool, wants, deepen);
   return { pool, repoShallow: repoShallow.size > 0, snapshot, wants, negotiator, shallow };
 }

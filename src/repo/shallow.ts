@@ -6,7 +6,9 @@
  *
  * - `deepen <n>`: commits whose minimal distance from a want is n (counting the want as 1) become
  *   the new boundary; `deepen-relative` counts from the client's current shallow commits instead
- *   (each at distance 1, so the new boundary lies n commits below them).
+ *   (each at distance 1, so the new boundary lies n commits below them) — all of them that any ref
+ *   reaches, not only the wants (`git fetch --deepen` sends no wants for tags it already has, yet
+ *   their history deepens too).
  * - `deepen-since <t>` / `deepen-not <ref>`: the commits reachable from the wants that are not older
  *   than t and not reachable from the excluded refs; the boundary is those with a parent outside.
  * - A client shallow commit that is now inside the deepened history is "unshallowed": its parents
@@ -29,6 +31,8 @@ export interface DeepenRequest {
   readonly not: readonly number[];
   /** The client's current shallow commits we know. */
   readonly clientShallow: readonly number[];
+  /** Every ref tip of the repository: `deepen-relative` deepens each client shallow they reach. */
+  readonly refTips: readonly number[];
   /**
    * This repository's own shallow commits (it was imported with a depth): their parents are
    * absent here, so they are always part of the boundary a client receives, as with git's grafts.
@@ -71,9 +75,11 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
       let from = heads;
       let depth = req.depth === INFINITE_DEPTH ? Infinity : req.depth;
       if (req.relative && depth !== Infinity) {
-        // Counted from the client's shallow commits that the wants reach, each of them at depth 1
-        // (upload-pack.c deepen: get_shallow_commits(&reachable_shallows, depth + 1, ...)).
-        from = reachableShallows(pool, heads, clientShallow);
+        // Counted from the client's shallow commits that our refs reach, each of them at depth 1
+        // (upload-pack.c deepen: get_reachable_list marks shallows reachable from any OUR_REF,
+        // then get_shallow_commits(&reachable_shallows, depth + 1, ...)).
+        const tips = req.refTips.map((g) => peel(pool, g)).filter((g) => g !== -1 && pool.typeOf(g) === COMMIT);
+        from = reachableShallows(pool, tips, clientShallow);
         if (from.length === 0) return unchanged();
         depth += 1;
       }
@@ -105,7 +111,7 @@ export function planShallow(pool: ObjectPool, wants: readonly number[], req: Dee
   return { shallow, unshallow, cut, extraWants };
 }
 
-/** The client's shallow commits reachable from `heads`. */
+/** The client's shallow commits reachable from `heads` (walking no further than those commits). */
 function reachableShallows(pool: ObjectPool, heads: readonly number[], clientShallow: ReadonlySet<number>): number[] {
   const depthOf = minDepths(pool, heads, Infinity, clientShallow);
   return [...clientShallow].filter((c) => depthOf.has(c));

@@ -47,6 +47,9 @@ const scenarios: Scenario[] = [
   { title: "deepen-relative 1 from E", wants: ["H4"], haves: ["H4"], clientShallow: ["E"], depth: 1, relative: true },
   { title: "deepen-relative 1 from the merge", wants: ["H4"], haves: ["H4"], clientShallow: ["D"], depth: 1, relative: true },
   { title: "deepen-relative 1 from shallows at different depths", wants: ["H4", "G"], haves: ["H4", "G"], clientShallow: ["E", "G"], depth: 1, relative: true },
+  // `git fetch --deepen` sends wants only for the refs it updates; a shallow commit that another ref
+  // reaches (here G, the tip of side) deepens too, as upload-pack's get_reachable_list does.
+  { title: "deepen-relative 1 also deepens a shallow reached only by a ref not wanted", wants: ["H4"], haves: ["H4", "G"], clientShallow: ["E", "G"], depth: 1, relative: true },
   { title: "deepen-since from a shallow clone", wants: ["H4"], haves: ["H4"], clientShallow: ["H2"], since: "C" },
 ];
 
@@ -59,6 +62,8 @@ interface Answer {
 let h: History;
 let pool: ObjectPool;
 let refs: Map<string, string>;
+/** Every ref tip of the history's repository. */
+let tips: number[];
 const gitAnswers = new Map<string, Answer>();
 /** For a shallow client: the objects it lacks after the fetch, from `git --shallow-file … rev-list`. */
 const neededBy = new Map<string, string[]>();
@@ -81,6 +86,7 @@ before(async () => {
   const env = makeEnv();
   ({ pool } = await ingestAndPublish(env, "p", packOf(h.dir, ["--all"])));
   refs = new Map(Object.entries({ "refs/heads/side": h.ids.G!, "refs/tags/v1": h.ids.v1! }));
+  tips = gitMany(h.dir, [["for-each-ref", "--format=%(objectname)"]])[0]!.split("\n").filter(Boolean).map((id) => pool.locateId(id));
 });
 
 /** git's answers, computed once by the first test that needs them (hooks cannot take a timeout in Bun). */
@@ -128,6 +134,7 @@ function deepenRequest(s: Scenario): DeepenRequest {
     not: (s.not ?? []).map((n) => pool.locateId(refs.get(n)!)),
     clientShallow: (s.clientShallow ?? []).map((c) => pool.locateId(h.ids[c]!)),
     repoShallow: new Set(),
+    refTips: tips,
   };
 }
 
@@ -173,7 +180,7 @@ describe("planShallow against git upload-pack", () => {
 
   it("puts the boundary at commits exactly at depth N", () => {
     const g = (n: string) => pool.locateId(h.ids[n]!);
-    const plan = (depth: number) => names(planShallow(pool, [g("H4")], { depth, relative: false, since: null, not: [], clientShallow: [], repoShallow: new Set() }).shallow.map((x) => pool.idOf(x)).sort());
+    const plan = (depth: number) => names(planShallow(pool, [g("H4")], { depth, relative: false, since: null, not: [], clientShallow: [], repoShallow: new Set(), refTips: [] }).shallow.map((x) => pool.idOf(x)).sort());
     assert.deepEqual(plan(1), ["H4"]);
     assert.deepEqual(plan(2), ["H3"]);
     assert.deepEqual(plan(6), ["D"]);
@@ -184,7 +191,7 @@ describe("planShallow against git upload-pack", () => {
 });
 
 describe("planShallow requests", () => {
-  const none: DeepenRequest = { depth: 0, relative: false, since: null, not: [], clientShallow: [], repoShallow: new Set() };
+  const none: DeepenRequest = { depth: 0, relative: false, since: null, not: [], clientShallow: [], repoShallow: new Set(), refTips: [] };
 
   it("tells deepen requests apart", () => {
     assert.equal(isDeepen(none), false);

@@ -20,6 +20,8 @@ export interface Limits {
   maxRefUpdates: number;
   /** Longest delta chain followed while reading (git's pack-objects default depth is 50; 4095 is its ceiling). */
   maxDeltaDepth: number;
+  /** Most bytes one pack may inflate to, objects and resolved deltas together: where a zlib or delta bomb stops. */
+  maxInflatedBytes: number;
   /** Most bytes the delta-base cache may hold while indexing or serving. */
   deltaBaseCacheBytes: number;
   /** Largest repository, measured as stored pack bytes (Artifacts: 1 GB). */
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPackObjects: 10_000_000,
   maxRefUpdates: 10_000,
   maxDeltaDepth: 4095,
+  maxInflatedBytes: 16 * 1024 * 1024 * 1024,
   deltaBaseCacheBytes: 32 * 1024 * 1024,
   maxRepoBytes: 1024 * 1024 * 1024,
   maxRefNameBytes: 1024,

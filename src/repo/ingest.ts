@@ -10,9 +10,11 @@
  * 2. Resolve the rest: deltas whose base was evicted or comes later (REF_DELTA) are resolved in
  *    rounds, re-reading what is no longer in memory from the stored blob.
  * 3. Check closure: every link of every new object (commit → tree and parents, tree → children,
- *    tag → target; gitlinks excepted) must be in this pack or already stored. This keeps the store
- *    closed under links, so "the object exists" implies "everything it needs exists", and a ref can
- *    be moved to any stored object without walking history again.
+ *    tag → target; gitlinks excepted) must be in this pack or already stored, and be of the type
+ *    the link says (a commit's tree a tree, a parent a commit, a tag's target what the tag names).
+ *    This keeps the store closed under links, so "the object exists" implies "everything it needs
+ *    exists and parses as what it is", and a ref can be moved to any stored object without walking
+ *    history again.
  * 4. Write the pack index. Publishing (a CAS on the pool's pack sequence) is the caller's job.
  *
  * Per-object state lives in typed-array columns and ids stay raw bytes: no string or small array is
@@ -28,7 +30,8 @@ import { oidToBytes } from "../git/object-id.ts";
 import { hexEncode } from "../util/bytes.ts";
 import { Column } from "../util/growable.ts";
 import { BlobWriter, readBlobBytes } from "../storage/chunked-blob.ts";
-import { ProtocolError } from "../errors.ts";
+import { LimitError, ProtocolError } from "../errors.ts";
+import { Pacer } from "../util/pacer.ts";
 import { allocatePackIndex, compareId, FLAG_DUPLICATE, type PackIndex } from "./pack-index.ts";
 import { LinkBuffer } from "./object-links.ts";
 import type { ObjectPool, TypeCode } from "./object-pool.ts";
@@ -41,7 +44,7 @@ export interface IngestResult {
   readonly index: PackIndex | null;
   /** Objects in the pack that the pool did not have. */
   readonly newObjects: number;
-  /** Ids of link targets that are neither in the pack nor in the pool (the pack must not be published). */
+  /** Ids of link targets that are neither in the pack nor in the pool, or not of the type the link names (the pack must not be published). */
   readonly missing: readonly string[];
 }
 
@@ -52,6 +55,13 @@ export interface IngestOptions {
    */
   readonly shallow?: ReadonlySet<string>;
   readonly now?: () => number;
+  /**
+   * Which stored objects a thin pack's REF_DELTA may use as its base (default: any). In a fork
+   * network the pool holds siblings' objects too; a delta against one of them would hand the
+   * pusher its content (one guessed byte per ref status), so a push allows only objects its own
+   * repository's refs reach — what the client can actually have.
+   */
+  readonly baseAllowed?: (g: number) => boolean;
 }
 
 /** Per-entry columns, in pack order. */
@@ -153,10 +163,21 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
   const kept = new Map<number, Uint8Array>(); // delta payloads of deferred entries
   let keptBytes = 0;
   const refBases = new Map<number, Uint8Array>(); // REF_DELTA base ids, by entry
+  /** The stored object a REF_DELTA base id names, when the push may use it; -1 otherwise. */
+  const storedBase = (id: Uint8Array): number => {
+    const g = pool.locate(id);
+    return g !== -1 && (options.baseAllowed?.(g) ?? true) ? g : -1;
+  };
+  const pacer = new Pacer();
 
   let sinceReclaim = 0;
+  let inflated = 0;
   const resolve = (i: number, type: number, content: Uint8Array) => {
     sinceReclaim += content.length;
+    inflated += content.length;
+    if (inflated > limits.maxInflatedBytes) {
+      throw new LimitError("maxInflatedBytes", `Pack inflates to more than the limit maxInflatedBytes of ${limits.maxInflatedBytes} bytes`);
+    }
     if (sinceReclaim > 32 * 1024 * 1024 && platform.reclaim) {
       sinceReclaim = 0;
       platform.reclaim();
@@ -180,7 +201,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     // Readers follow chains up to maxDeltaDepth; a longer one would be stored but unreadable. A thin
     // delta continues the chain of its stored base.
     const b = t.base.data[i]!;
-    const external = b < 0 ? pool.locate(refBases.get(i)!) : -1;
+    const external = b < 0 ? storedBase(refBases.get(i)!) : -1;
     const depth = (b >= 0 ? t.depth.data[b]! : external >= 0 ? pool.deltaDepth(external, limits.maxDeltaDepth) : 0) + 1;
     if (depth > limits.maxDeltaDepth) {
       throw new ProtocolError("ERR_PACK", `Delta chain at pack entry ${i} is longer than ${limits.maxDeltaDepth}`);
@@ -190,6 +211,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
   };
 
   const onEntry = async (entry: PackEntry) => {
+    await pacer.pace();
     const i = entry.index;
     t.add(i);
     t.offset.data[i] = entry.offset;
@@ -207,7 +229,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     } else {
       const id = oidToBytes(entry.baseId!);
       refBases.set(i, id);
-      const g = pool.locate(id);
+      const g = storedBase(id);
       if (g !== -1) {
         const object = await pool.read(g); // a thin pack's base, stored already
         return fromBase(i, object.type, object.content, entry.data);
@@ -246,7 +268,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
       const b = t.base.data[cur]!;
       if (b < 0) {
         // A REF_DELTA against a stored object (thin pack): the chain continues in the pool.
-        const g = pool.locate(refBases.get(cur)!);
+        const g = storedBase(refBases.get(cur)!);
         if (g === -1) throw new ProtocolError("ERR_PACK", `Delta base of pack entry ${cur} is not resolved`);
         content = (await pool.read(g)).content;
         break;
@@ -268,12 +290,13 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     const resolvedById = sortedById(t, count, (i) => t.type.data[i] !== 0);
     const next: number[] = [];
     for (const i of pending) {
+      await pacer.pace();
       if (t.base.data[i] === -1) {
         const id = refBases.get(i);
         const local = id ? findById(t.ids.data, resolvedById, id, 0) : -1;
         if (local !== -1) t.base.data[i] = local;
-        else if (id && pool.locate(id) !== -1) {
-          const object = await pool.read(pool.locate(id));
+        else if (id && storedBase(id) !== -1) {
+          const object = await pool.read(storedBase(id));
           fromBase(i, object.type, object.content, await deltaOf(i));
           continue;
         }
@@ -420,7 +443,8 @@ function buildIndex(
     if (repeat || pool.locate(ids, i * 20) !== -1) flags[i] = FLAG_DUPLICATE;
     else sorted.push(i);
   }
-  // Closure: every link of a new object must be in this pack or already stored.
+  // Closure: every link of a new object must be in this pack or already stored, with the type the
+  // link names (git's connectivity check refuses a commit whose "tree" is a blob just the same).
   const missing: string[] = [];
   const linkIds = links.ids.data;
   const linkTypes = links.types.data;
@@ -431,7 +455,10 @@ function buildIndex(
     for (let k = t.linkStart.data[i]!, end = t.linkEnd.data[i]!; k < end; k++) {
       const type = linkTypes[k]!;
       if (type === 1 && (isTree || shallowCommit)) continue; // gitlink, or a parent beyond the shallow boundary
-      if (table.find(linkIds, k * 20) === -1 && pool.locate(linkIds, k * 20) === -1) {
+      const local = table.find(linkIds, k * 20);
+      const stored = local === -1 ? pool.locate(linkIds, k * 20) : -1;
+      const actual = local !== -1 ? t.type.data[local]! : stored !== -1 ? pool.typeOf(stored) : 0;
+      if (actual !== type) {
         missing.push(hexEncode(linkIds, k * 20, 20));
         if (missing.length >= 20) break;
       }

@@ -20,6 +20,8 @@ import { abandonUpload, beginUpload, publishPack } from "./publish.ts";
 import { ObjectPool } from "./object-pool.ts";
 import { readRefs, updateRefs, type RefUpdate } from "./refs.ts";
 import { foreignReferences } from "./push-visibility.ts";
+import { reachableSet } from "./reachability.ts";
+import { COMMIT } from "./commit-graph.ts";
 import { errorResponse, publicMessage } from "./git-error.ts";
 import type { RepoContext } from "./repo-context.ts";
 
@@ -78,7 +80,11 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
   if (targets.length > 0) {
     const blobId = await beginUpload(store, ctx.poolId);
     try {
-      const ingested = await ingestPack(pool, limitRepoGrowth(reader.rest(), pool.storedBytes, limits.maxRepoBytes), blobId);
+      // In a fork network, thin-pack bases must be objects this repository's refs reach.
+      const opened = pool;
+      let reachable: Uint8Array | null = null;
+      const baseAllowed = ctx.sharedPool ? (g: number) => (reachable ??= reachableSet(opened, ctx.repoId, tips))[g] === 1 : undefined;
+      const ingested = await ingestPack(pool, limitRepoGrowth(reader.rest(), pool.storedBytes, limits.maxRepoBytes), blobId, baseAllowed ? { baseAllowed } : {});
       const foreign = ctx.sharedPool ? foreignReferences(pool, ctx.repoId, tips, ingested.index, targets) : [];
       if (ingested.missing.length > 0 || foreign.length > 0) {
         await abandonUpload(store, ctx.poolId, blobId);
@@ -96,8 +102,18 @@ async function execute(ctx: RepoContext, req: PushRequest, reader: PktLineReader
       return { unpack: publicMessage(error), reasons: req.commands.map(() => "unpacker error"), messages, progress };
     }
   }
+  const seen = new Set<string>();
   req.commands.forEach((c, i) => {
-    if (reasons[i] === null && c.newId !== ZERO_ID && pool.locateId(c.newId) === -1) reasons[i] = "missing necessary objects";
+    if (reasons[i] !== null) return;
+    // Each ref once per push (git fails the second update of a ref in one transaction).
+    if (seen.has(c.name)) reasons[i] = "ref updated twice in one push";
+    seen.add(c.name);
+    if (reasons[i] !== null || c.newId === ZERO_ID) return;
+    const g = pool.locateId(c.newId);
+    if (g === -1) reasons[i] = "missing necessary objects";
+    // A branch must name a commit: git refuses "trying to write non-commit object ... to branch",
+    // and a clone of a branch that points at a tree or blob fails.
+    else if (c.name.startsWith("refs/heads/") && pool.typeOf(g) !== COMMIT) reasons[i] = "non-commit object cannot be a branch";
   });
   const atomic = req.capabilities.has("atomic");
   if (atomic && reasons.some((r) => r !== null)) {

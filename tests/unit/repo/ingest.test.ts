@@ -6,7 +6,7 @@ import { decodePackIndex, FLAG_DUPLICATE, compareId, type PackIndex } from "../.
 import { packIndexPrefix } from "../../../src/repo/keys.ts";
 import { readBlobBytes } from "../../../src/storage/chunked-blob.ts";
 import { listAll } from "../../../src/storage/storage.ts";
-import { ProtocolError } from "../../../src/errors.ts";
+import { LimitError, ProtocolError } from "../../../src/errors.ts";
 import {
   assertBytes,
   buildPack,
@@ -319,6 +319,22 @@ describe("ingestPack", () => {
       assert.match(error.message, new RegExp(`Cannot resolve delta at pack entry 0: base object ${base} is neither in the pack nor in the repository`));
       return true;
     });
+  });
+
+  it("stops a zlib bomb at maxInflatedBytes: a few KB of pack that inflates past the limit", SLOW, async () => {
+    const env = makeEnv({ limits: { maxInflatedBytes: 2_500_000 } });
+    const pool = await ObjectPool.open(env, "p");
+    const zeros = (n: number) => { const b = new Uint8Array(1_000_000); b[0] = n; return b; };
+    const pack = buildPack([1, 2, 3].map((n) => ({ type: "blob" as const, content: zeros(n) })));
+    assert.ok(pack.length < 10_000, `the pack is small (${pack.length} bytes)`);
+    await assert.rejects(ingestPack(pool, chunked(pack), "b1"), (error: unknown) => {
+      assert.ok(error instanceof LimitError, String(error));
+      assert.equal(error.limit, "maxInflatedBytes");
+      return true;
+    });
+    // Under the limit the same kind of pack is fine.
+    const { result } = await ingestAndPublish(env, "p", buildPack([1, 2].map((n) => ({ type: "blob" as const, content: zeros(n) }))));
+    assert.equal(result.newObjects, 2);
   });
 });
 

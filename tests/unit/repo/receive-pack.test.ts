@@ -9,8 +9,12 @@ import { demuxSideband } from "../../../src/git/sideband.ts";
 import { ZERO_ID } from "../../../src/git/object-id.ts";
 import { listAll } from "../../../src/storage/storage.ts";
 import {
+  buildPack,
   catAll,
+  gitText,
   ingestAndPublish,
+  makeDelta,
+  objectId,
   makeEnv,
   packObjects,
   packOf,
@@ -230,5 +234,107 @@ describe("receive-pack side-band", () => {
     const out = await readStream(await receivePack(ctx, source(pushBody([["F", "0", "refs/heads/side"]], "delete-refs"))));
     assert.equal(out.length, 0);
     assert.equal((await refsOf(env))["refs/heads/side"], undefined);
+  });
+});
+
+describe("receive-pack object checks", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const hex = (id: string) => Uint8Array.from(id.match(/../g)!.map((b) => parseInt(b, 16)));
+  const person = "A U Thor <a@example.com> 1700000000 +0000";
+  const commitText = (tree: string, parents: string[] = []) => text(`tree ${tree}\n${parents.map((p) => `parent ${p}\n`).join("")}author ${person}\ncommitter ${person}\n\nhand-made\n`);
+  const treeEntry = (mode: string, name: string, target: string) => new Uint8Array([...text(`${mode} ${name}\0`), ...hex(target)]);
+
+  it("refuses objects whose links name the wrong type, as git's connectivity check does; nothing moves", SLOW, async () => {
+    const { ctx, env } = await repo();
+    const treeOfE = gitText(h.dir, ["rev-parse", `${id("E")}^{tree}`]);
+    const blob = text("just a blob\n");
+    const blobId = objectId("blob", blob);
+    const cases: [string, ReturnType<typeof buildPack>, string, string][] = [];
+    const commitOnBlob = commitText(blobId);
+    cases.push(["a commit whose tree is a blob", buildPack([{ type: "blob", content: blob }, { type: "commit", content: commitOnBlob }]), objectId("commit", commitOnBlob), "refs/heads/bad1"]);
+    const commitOnTreeParent = commitText(treeOfE, [treeOfE]);
+    cases.push(["a commit whose parent is a tree", buildPack([{ type: "commit", content: commitOnTreeParent }]), objectId("commit", commitOnTreeParent), "refs/heads/bad2"]);
+    const dirIsBlob = treeEntry("40000", "dir", blobId);
+    const commitOnBadTree = commitText(objectId("tree", dirIsBlob));
+    cases.push(["a tree whose directory entry is a blob", buildPack([{ type: "blob", content: blob }, { type: "tree", content: dirIsBlob }, { type: "commit", content: commitOnBadTree }]), objectId("commit", commitOnBadTree), "refs/heads/bad3"]);
+    const lyingTag = text(`object ${treeOfE}\ntype commit\ntag lie\ntagger ${person}\n\nsays commit, is a tree\n`);
+    cases.push(["a tag whose target is not of the type it names", buildPack([{ type: "tag", content: lyingTag }]), objectId("tag", lyingTag), "refs/tags/lie"]);
+    const before = await refsOf(env);
+    for (const [what, pack, target, ref] of cases) {
+      const lines = await push(ctx, pushBody([["0", target, ref]], "report-status", pack));
+      assert.deepEqual(lines, ["unpack ok\n", `ng ${ref} missing necessary objects\n`, "0000"], what);
+      assert.equal((await ObjectPool.open(env, "p")).locateId(target), -1, `${what}: nothing published`);
+    }
+    assert.deepEqual(await refsOf(env), before);
+    // The same shapes with the right types are accepted.
+    const good = commitText(treeOfE, [id("E")]);
+    assert.deepEqual(await push(ctx, pushBody([["0", objectId("commit", good), "refs/heads/good"]], "report-status", buildPack([{ type: "commit", content: good }]))), ["unpack ok\n", "ok refs/heads/good\n", "0000"]);
+  });
+
+  it("refuses a branch that names a tree, blob or tag object; tags may name anything", SLOW, async () => {
+    const { ctx, env } = await repo();
+    const tree = gitText(h.dir, ["rev-parse", `${id("E")}^{tree}`]);
+    const blob = gitText(h.dir, ["rev-parse", `${id("E")}:${gitText(h.dir, ["ls-tree", "--name-only", id("E")]).split("\n")[0]}`]);
+    const lines = await push(
+      ctx,
+      pushBody(
+        [
+          ["0", tree, "refs/heads/tree-branch"],
+          ["0", blob, "refs/heads/blob-branch"],
+          ["E", tree, "refs/heads/main"],
+          ["0", tree, "refs/tags/tree-tag"],
+          ["0", blob, "refs/notes/blob-note"],
+        ],
+        "report-status",
+        buildPack([]),
+      ),
+    );
+    assert.deepEqual(lines, [
+      "unpack ok\n",
+      "ng refs/heads/tree-branch non-commit object cannot be a branch\n",
+      "ng refs/heads/blob-branch non-commit object cannot be a branch\n",
+      "ng refs/heads/main non-commit object cannot be a branch\n",
+      "ok refs/tags/tree-tag\n",
+      "ok refs/notes/blob-note\n",
+      "0000",
+    ]);
+    const refs = await refsOf(env);
+    assert.equal(refs["refs/heads/main"], id("E"));
+    assert.equal(refs["refs/heads/tree-branch"], undefined);
+    assert.equal(refs["refs/tags/tree-tag"], tree);
+  });
+
+  it("updates a ref named twice in one push once: the second command fails, and atomic fails both", SLOW, async () => {
+    const { ctx, env } = await repo();
+    const plain = await push(ctx, pushBody([["0", "E", "refs/heads/dup"], ["0", "F", "refs/heads/dup"]], "report-status", buildPack([])));
+    assert.deepEqual(plain, ["unpack ok\n", "ok refs/heads/dup\n", "ng refs/heads/dup ref updated twice in one push\n", "0000"]);
+    assert.equal((await refsOf(env))["refs/heads/dup"], id("E"));
+    const atomic = await push(ctx, pushBody([["0", "E", "refs/heads/dup2"], ["0", "F", "refs/heads/dup2"]], "report-status atomic", buildPack([])));
+    assert.deepEqual(atomic, ["unpack ok\n", "ng refs/heads/dup2 atomic push failure\n", "ng refs/heads/dup2 ref updated twice in one push\n", "0000"]);
+    assert.equal((await refsOf(env))["refs/heads/dup2"], undefined);
+  });
+
+  it("in a fork network, a thin pack may delta only against objects this repository's refs reach", SLOW, async () => {
+    // "r" and "f" share pool "p"; only f's ref reaches the secret blob. A REF_DELTA against it pushed
+    // to r would rebuild (and so reveal, byte by byte through ref statuses) f's content.
+    const { env } = await repo();
+    const secret = text("only the fork has this: 0123456789abcdef\n");
+    const secretTree = treeEntry("100644", "secret.txt", objectId("blob", secret));
+    const secretCommit = commitText(objectId("tree", secretTree));
+    await ingestAndPublish(env, "p", buildPack([{ type: "blob", content: secret }, { type: "tree", content: secretTree }, { type: "commit", content: secretCommit }]));
+    await setRefs(env, "f", new Map([["refs/heads/main", objectId("commit", secretCommit)]]));
+    const r: RepoContext = { env, repoId: "r", poolId: "p", head: "refs/heads/main", sharedPool: true };
+    const f: RepoContext = { env, repoId: "f", poolId: "p", head: "refs/heads/main", sharedPool: true };
+    const derived = text("only the fork has this: 0123456789abcdef\nand one more line\n");
+    const derivedId = objectId("blob", derived);
+    const pack = buildPack([{ refBase: objectId("blob", secret), delta: makeDelta(secret, derived) }]);
+    const refused = await push(r, pushBody([["0", derivedId, "refs/tags/leak"]], "report-status", pack));
+    assert.match(refused[0]!, /^unpack .*is neither in the pack nor in the repository/);
+    assert.ok(!refused[0]!.includes("bytes"), "the error must not reveal the base's size");
+    assert.deepEqual(refused.slice(1), ["ng refs/tags/leak unpacker error\n", "0000"]);
+    assert.equal((await ObjectPool.open(env, "p")).locateId(derivedId), -1);
+    assert.equal((await readRefs(env.store, "r")).refs.get("refs/tags/leak"), undefined);
+    // The fork itself has the base, so the same thin pack is fine there.
+    assert.deepEqual(await push(f, pushBody([["0", derivedId, "refs/tags/mine"]], "report-status", pack)), ["unpack ok\n", "ok refs/tags/mine\n", "0000"]);
   });
 });

@@ -68,6 +68,18 @@ for (const protocol of ["0", "2"]) {
       assert.deepEqual(allObjects(dir, "HEAD"), allObjects(source, "HEAD"));
     });
 
+    it("--deepen also deepens the history under a tag that the fetch does not want again", () => {
+      // git fetch --deepen sends wants only for the branches it updates; the shallow commit under the
+      // tag "mid" must deepen too, as upload-pack deepens every client shallow commit a ref reaches.
+      const dir = join(scratch(), "deepen-tags");
+      git([...cfg, "clone", "--depth", "1", "--no-single-branch", remote, dir]);
+      const commits = (rev: string) => Number(git(["rev-list", "--count", rev], { cwd: dir }).stdout.trim());
+      assert.deepEqual([commits("main"), commits("mid")], [1, 1]);
+      git([...cfg, "fetch", "--deepen", "2"], { cwd: dir });
+      assert.deepEqual([commits("main"), commits("mid")], [3, 3]);
+      git(["fsck"], { cwd: dir });
+    });
+
     it("clones --shallow-since a date", () => {
       const dir = join(scratch(), "since");
       // Commits 6..9 are on or after this date.

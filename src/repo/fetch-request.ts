@@ -11,6 +11,7 @@ import type { Limits } from "../limits.ts";
 import { isObjectId, type ObjectId } from "../git/object-id.ts";
 import { pktLineText, type PktLineReader } from "../git/pkt-line.ts";
 import { parseCapabilities, UPLOAD_PACK_V0_REQUESTABLE } from "./capabilities.ts";
+import { Pacer } from "../util/pacer.ts";
 
 export interface FetchRequest {
   wants: ObjectId[];
@@ -73,6 +74,22 @@ function objectIdArg(line: string, prefix: string): ObjectId {
   return id;
 }
 
+/**
+ * Adds a want unless it is a repeat: upload-pack.c keeps want_obj a set (the WANTED flag), so a
+ * repeated want line changes nothing. The limit still counts lines.
+ */
+function addWant(req: FetchRequest, wanted: WantLines, id: ObjectId, limits: Limits): void {
+  if (++wanted.lines > limits.maxWants) throw new LimitError("maxWants", `Too many want lines: more than ${limits.maxWants}`);
+  if (wanted.ids.has(id)) return;
+  wanted.ids.add(id);
+  req.wants.push(id);
+}
+
+interface WantLines {
+  lines: number;
+  readonly ids: Set<ObjectId>;
+}
+
 /** Handles the shallow/deepen/filter lines shared by v0 and v2; returns false for other lines. */
 function shallowArg(req: FetchRequest, line: string, limits: Limits): boolean {
   if (line.startsWith("shallow ")) {
@@ -109,9 +126,13 @@ function shallowArg(req: FetchRequest, line: string, limits: Limits): boolean {
 /** Reads a v0/v1 upload-pack request body. */
 export async function decodeFetchV0(reader: PktLineReader, limits: Limits): Promise<FetchRequest> {
   const req = emptyFetchRequest();
+  const wanted: WantLines = { lines: 0, ids: new Set() };
+  // A buffered body of up to limits.maxWants + maxHaves lines parses without waiting on I/O.
+  const pacer = new Pacer();
   let caps: Map<string, string> | null = null;
   // Section 1: wants and shallow/deepen/filter lines, up to a flush.
   for (;;) {
+    await pacer.pace();
     const frame = await reader.read();
     if (frame === null) {
       if (req.wants.length === 0) return req;
@@ -122,8 +143,7 @@ export async function decodeFetchV0(reader: PktLineReader, limits: Limits): Prom
     const line = pktLineText(frame.payload);
     if (shallowArg(req, line, limits)) continue;
     if (!line.startsWith("want ")) throw new ProtocolError("ERR_REQUEST", `git upload-pack: protocol error, expected to get object ID, not '${line}'`);
-    req.wants.push(objectIdArg(line, "want "));
-    if (req.wants.length > limits.maxWants) throw new LimitError("maxWants", `Too many want lines: more than ${limits.maxWants}`);
+    addWant(req, wanted, objectIdArg(line, "want "), limits);
     if (caps === null) {
       caps = parseCapabilities(line.slice(46), UPLOAD_PACK_V0_REQUESTABLE, "upload-pack");
       applyV0Capabilities(req, caps);
@@ -133,6 +153,7 @@ export async function decodeFetchV0(reader: PktLineReader, limits: Limits): Prom
   if (req.wants.length === 0) return req;
   // Section 2: haves, ended by a flush (a negotiation round) or "done".
   for (let first = true; ; first = false) {
+    await pacer.pace();
     const frame = await reader.read();
     if (frame === null && first) req.endedAfterWants = true;
     if (frame === null || frame.kind === "flush") break;
@@ -164,11 +185,11 @@ function applyV0Capabilities(req: FetchRequest, caps: ReadonlyMap<string, string
 /** Decodes the argument lines of a v2 `fetch` command. */
 export function decodeFetchV2Args(args: readonly string[], limits: Limits): FetchRequest {
   const req = emptyFetchRequest();
+  const wanted: WantLines = { lines: 0, ids: new Set() };
   req.sideband = 65520;
   for (const line of args) {
     if (line.startsWith("want ")) {
-      req.wants.push(objectIdArg(line, "want "));
-      if (req.wants.length > limits.maxWants) throw new LimitError("maxWants", `Too many want lines: more than ${limits.maxWants}`);
+      addWant(req, wanted, objectIdArg(line, "want "), limits);
     } else if (line.startsWith("have ")) {
       req.sawHaves = true;
       req.haves.push(objectIdArg(line, "have "));

@@ -13,6 +13,7 @@ import { chooseObjects, prepareFetch, type FetchState } from "./fetch-plan.ts";
 import { writePackResponse } from "./pack-response.ts";
 import type { RepoContext } from "./repo-context.ts";
 import { errorResponse } from "./git-error.ts";
+import { Pacer } from "../util/pacer.ts";
 
 /** Handles one upload-pack request; protocol errors become an `ERR` pkt-line git shows the user. */
 export async function uploadPackV0(ctx: RepoContext, body: ByteSource, onError?: (e: unknown) => void): Promise<ReadableStream<Uint8Array>> {
@@ -25,7 +26,7 @@ export async function uploadPackV0(ctx: RepoContext, body: ByteSource, onError?:
   } catch (error) {
     return errorResponse(error, onError);
   }
-  const { head, sendPack } = negotiate(state, req);
+  const { head, sendPack } = await negotiateV0(state, req);
   return pushStream(async (write) => {
     await write(head);
     if (!sendPack) return;
@@ -41,8 +42,11 @@ export async function uploadPackV0(ctx: RepoContext, body: ByteSource, onError?:
   });
 }
 
-/** The shallow section and acknowledgments, and whether a pack follows (pure over the state). */
-function negotiate(state: FetchState, req: FetchRequest): { head: Uint8Array; sendPack: boolean } {
+/**
+ * The shallow section and acknowledgments, and whether a pack follows (pure over the state; exported
+ * for tests). Up to limits.maxHaves haves are read, so the loop hands the event loop back now and then.
+ */
+export async function negotiateV0(state: FetchState, req: FetchRequest): Promise<{ head: Uint8Array; sendPack: boolean }> {
   const lines: (string | "flush")[] = [];
   const deepening = req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0;
   if (deepening && state.shallow) {
@@ -57,11 +61,14 @@ function negotiate(state: FetchState, req: FetchRequest): { head: Uint8Array; se
   let gotOther = false;
   let sentReady = false;
   let last = "";
+  const pacer = new Pacer();
   for (const id of req.haves) {
+    await pacer.pace();
     const result = n.have(state.pool.locateId(id));
     if (result === -1) {
       gotOther = true;
-      if (multiAck > 0 && n.okToGiveUp()) {
+      // Asked once per unknown have, as git does; the negotiator answers from kept state.
+      if (multiAck > 0 && (await n.okToGiveUpPaced(pacer))) {
         if (multiAck === 2) {
           sentReady = true;
           lines.push(`ACK ${id} ready\n`);
@@ -86,7 +93,7 @@ function negotiate(state: FetchState, req: FetchRequest): { head: Uint8Array; se
     return { head: encodePktLines(lines), sendPack: true };
   }
   // The round ended with a flush: stateless HTTP answers it and the client comes back.
-  if (multiAck === 2 && gotCommon && !gotOther && n.okToGiveUp()) {
+  if (multiAck === 2 && gotCommon && !gotOther && (await n.okToGiveUpPaced(pacer))) {
     sentReady = true;
     lines.push(`ACK ${last} ready\n`);
   }

@@ -18,6 +18,7 @@ import { ObjectPool } from "./object-pool.ts";
 import { readRefs } from "./refs.ts";
 import type { RepoContext } from "./repo-context.ts";
 import { errorResponse } from "./git-error.ts";
+import { Pacer } from "../util/pacer.ts";
 
 
 interface Command {
@@ -37,7 +38,9 @@ async function decodeCommand(reader: PktLineReader): Promise<Command | null> {
   const capabilities: string[] = [];
   const args: string[] = [];
   let section = capabilities;
+  const pacer = new Pacer(); // a buffered body of many lines parses without waiting on I/O
   for (;;) {
+    await pacer.pace();
     const frame = await reader.read();
     if (frame === null) throw new ProtocolError("ERR_REQUEST", "Request ended before the flush-pkt that ends the command");
     if (frame.kind === "flush") break;
@@ -111,12 +114,14 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
   // Every have we have is acknowledged, repeats and known ancestors included (upload-pack.c
   // process_haves appends each to the ACK list before deciding whether it is new).
   const acks: number[] = [];
+  const pacer = new Pacer(); // up to limits.maxHaves haves: hand the event loop back now and then
   for (const id of req.haves) {
+    await pacer.pace();
     const g = state.pool.locateId(id);
     if (state.negotiator.have(g) !== -1) acks.push(g);
   }
   if (!req.done && req.sawHaves) {
-    const ready = acknowledge(state, req, acks, head);
+    const ready = await acknowledge(state, req, acks, head, pacer);
     if (!ready) {
       head.push("flush");
       const bytes = encodePktLines(head);
@@ -147,11 +152,11 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
 }
 
 /** Writes the acknowledgments section; returns true when "ready" was sent (upload-pack.c send_acks). */
-function acknowledge(state: FetchState, req: FetchRequest, acks: readonly number[], out: (string | "flush" | "delim")[]): boolean {
+async function acknowledge(state: FetchState, req: FetchRequest, acks: readonly number[], out: (string | "flush" | "delim")[], pacer: Pacer): Promise<boolean> {
   out.push("acknowledgments\n");
   if (acks.length === 0) out.push("NAK\n");
   for (const g of acks) out.push(`ACK ${state.pool.idOf(g)}\n`);
-  if (!req.waitForDone && state.negotiator.okToGiveUp()) {
+  if (!req.waitForDone && (await state.negotiator.okToGiveUpPaced(pacer))) {
     out.push("ready\n");
     return true;
   }

@@ -79,6 +79,19 @@ describe("decodeFetchV0", () => {
   });
 });
 
+describe("repeated want lines", () => {
+  it("keep one want each, in first-seen order, as upload-pack's WANTED flag does; the limit counts lines", async () => {
+    const v0req = await v0([`want ${A} multi_ack_detailed\n`, `want ${B}\n`, `want ${A}\n`, `want ${B}\n`, `want ${C}\n`, "0000", "done\n"]);
+    assert.deepEqual(v0req.wants, [A, B, C]);
+    assert.equal(v0req.multiAck, 2);
+    const v2req = decodeFetchV2Args([`want ${B}`, `want ${B}`, `want ${A}`, `want ${B}`, "done"], limits);
+    assert.deepEqual(v2req.wants, [B, A]);
+    const two = resolveLimits({ maxWants: 2 });
+    await assert.rejects(v0([`want ${A}\n`, `want ${A}\n`, `want ${A}\n`, "0000"], two), (e: unknown) => e instanceof LimitError && e.message === "Too many want lines: more than 2");
+    assert.throws(() => decodeFetchV2Args([`want ${A}`, `want ${A}`, `want ${A}`], two), (e: unknown) => e instanceof LimitError && e.message === "Too many want lines: more than 2");
+  });
+});
+
 describe("decodeFetchV2Args", () => {
   it("reads every argument of a v2 fetch", () => {
     const req = decodeFetchV2Args(

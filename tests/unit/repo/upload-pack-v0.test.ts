@@ -1,10 +1,14 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { uploadPackV0 } from "../../../src/repo/upload-pack-v0.ts";
+import { negotiateV0, uploadPackV0 } from "../../../src/repo/upload-pack-v0.ts";
+import { decodeFetchV0 } from "../../../src/repo/fetch-request.ts";
+import { prepareFetch } from "../../../src/repo/fetch-plan.ts";
+import { Negotiator } from "../../../src/repo/negotiate.ts";
 import type { RepoContext } from "../../../src/repo/repo-context.ts";
 import { PktLineReader, pktLineText } from "../../../src/git/pkt-line.ts";
 import { demuxSideband } from "../../../src/git/sideband.ts";
 import {
+  assertBytes,
   gitUploadPackMany,
   indexPack,
   ingestAndPublish,
@@ -81,6 +85,10 @@ describe("upload-pack v0 negotiation", () => {
       ["depth 2 with done", request(`${MAD} shallow`, ["H4"], [], "done", ["deepen 2"])],
       ["deepen-not", request(`${MAD} shallow deepen-not`, ["H4"], [], "done", ["deepen-not side"])],
       ["unshallow", request(`${MAD} shallow`, ["H4"], ["H4"], "done", [`shallow ${h.ids.E}`, "deepen 2147483647"])],
+      ["repeated wants", request(MAD, ["H4", "T2", "H4", "H4", "T2"], ["E", UNKNOWN, "A", UNKNOWN], "flush")],
+      ["repeated wants, done", request(MAD, ["H4", "H4", "vtopic", "T2", "H4"], ["E", UNKNOWN], "done")],
+      ["repeated wants, shallow", request(`${MAD} shallow`, ["H4", "H4", "H4"], [], "done", ["deepen 2"])],
+      ["a want older than the oldest have", request(MAD, ["D"], ["G", UNKNOWN], "flush")],
     );
   });
 
@@ -151,5 +159,46 @@ describe("upload-pack v0 responses", () => {
       [pkt(["have 1234\n", "0000"]), "ERR git upload-pack: protocol error, expected to get object ID, not 'have 1234'\n"],
     ];
     for (const [body, message] of cases) assert.deepEqual(splitResponse(await ours(body)).lines, [message]);
+  });
+});
+
+describe("upload-pack v0 repeated wants", () => {
+  it("answers repeated wants byte for byte as the wants once each", SLOW, async () => {
+    const variants: [caps: string, haves: string[], end: "done" | "flush" | "eof", extra?: string[]][] = [
+      [MAD, ["E", UNKNOWN, "A", UNKNOWN], "flush"],
+      [`${MAD} no-done`, ["H2", UNKNOWN], "flush"],
+      ["multi_ack ofs-delta no-progress", ["H2", UNKNOWN, "E"], "flush"],
+      ["ofs-delta no-progress", [UNKNOWN, "H2", "C"], "flush"],
+      [MAD, ["E", UNKNOWN], "done"],
+      [`${MAD} side-band-64k include-tag`, ["B"], "done"],
+      [`${MAD} shallow`, [], "eof", ["deepen 2"]],
+    ];
+    const once = ["H4", "T2", "vside"];
+    const repeated = Array.from({ length: 300 }, (_, k) => once[k % once.length]!);
+    for (const [caps, haves, end, extra] of variants) {
+      const single = await ours(request(caps, once, haves, end, extra));
+      const many = await ours(request(caps, repeated, haves, end, extra));
+      assert.ok(single.length > 0);
+      assertBytes(many, single, `${caps} | ${haves.join(" ")} | ${end}`);
+    }
+  });
+
+  it("negotiates 10,000 repeated wants against 5,000 unknown haves in work linear in the request", SLOW, async () => {
+    const haves = ["E", ...Array.from({ length: 5000 }, (_, k) => k.toString(16).padStart(40, "f"))];
+    for (const [wants, ready] of [[["H4"], true], [["H4", "T2"], false]] as const) {
+      const lines = Array.from({ length: 10_000 }, (_, k) => wants[k % wants.length]!);
+      const req = await decodeFetchV0(new PktLineReader(source(request(MAD, lines, haves, "flush"))), ctx.env.limits);
+      assert.deepEqual(req.wants, wants.map(id), "a repeated want line adds nothing (upload-pack's WANTED flag)");
+      const state = await prepareFetch(ctx, req);
+      const { head, sendPack } = await negotiateV0(state, req);
+      assert.equal(sendPack, false);
+      const acks = splitResponse(head).lines;
+      assert.equal(acks.filter((l) => l.endsWith(" ready\n")).length, ready ? 5000 : 0);
+      assert.ok(state.negotiator.stats.steps < 100_000, `${state.negotiator.stats.steps} steps`);
+      // The negotiator itself, given the repeats anyway, stays linear too.
+      const n = new Negotiator(state.pool, lines.map((w) => state.pool.locateId(id(w))));
+      for (const x of haves) if (n.have(state.pool.locateId(id(x))) === -1) assert.equal(n.okToGiveUp(), ready);
+      assert.ok(n.stats.steps < 100_000, `${n.stats.steps} steps`);
+    }
   });
 });

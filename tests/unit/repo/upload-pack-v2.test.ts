@@ -117,6 +117,9 @@ describe("upload-pack v2 fetch", () => {
       [want, `shallow ${h.ids.E}`, `have ${h.ids.H4}`, "deepen 2147483647", "done"],
       [want, "deepen-since " + h.times.E, `have ${h.ids.H1}`],
       [want, "no-progress", "filter blob:none", "done"],
+      [want, want, `want ${h.ids.T2}`, want, `want ${h.ids.T2}`, `have ${h.ids.E}`, `have ${unknown}`, `have ${h.ids.A}`],
+      [want, want, want, "deepen 2", "done"],
+      [`want ${h.ids.D}`, `have ${h.ids.G}`],
     ];
     const bodies = cases.map((args) => command("fetch", ["no-progress", ...args]));
     const expected = gitUploadPackMany(h.dir, bodies, true);

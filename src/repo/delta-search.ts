@@ -17,6 +17,7 @@
 import { createDelta } from "../git/delta.ts";
 import { forEachTreeEntry, isGitlinkMode } from "../objects/tree.ts";
 import type { ObjectPool } from "./object-pool.ts";
+import { Pacer } from "../util/pacer.ts";
 
 export interface DeltaSearchOptions {
   /** How many preceding candidates each object is tried against (git's pack.window, 10). */
@@ -34,9 +35,6 @@ export interface DeltaSearchOptions {
 }
 
 const DEFAULTS = { window: 10, maxDepth: 50, minBytes: 64, maxBytes: 1024 * 1024, budgetBytes: 512 * 1024 * 1024 };
-
-/** Bytes of work between turns given to the event loop, so git traffic goes on meanwhile. */
-const SLICE_BYTES = 4 * 1024 * 1024;
 
 const TYPE_TREE = 2;
 const TYPE_BLOB = 3;
@@ -140,19 +138,21 @@ async function nameHashes(pool: ObjectPool, objects: Int32Array, position: Int32
   return hashes;
 }
 
-/** Counts bytes of work and gives the event loop a turn every SLICE_BYTES of it. */
+/** Counts bytes of work (for the budget) and gives the event loop a turn after each slice of it. */
 class Work {
   done = 0;
   #sinceTurn = 0;
+  readonly #pacer = new Pacer();
 
   add(bytes: number): void {
     this.done += bytes;
     this.#sinceTurn += bytes;
   }
 
-  async pause(): Promise<void> {
-    if (this.#sinceTurn < SLICE_BYTES) return;
+  /** Gives git traffic its turn when a slice (src/util/pacer.ts) is used up. */
+  pause(): Promise<void> {
+    const bytes = this.#sinceTurn;
     this.#sinceTurn = 0;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    return this.#pacer.pace(bytes);
   }
 }

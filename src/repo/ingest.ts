@@ -211,7 +211,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
   };
 
   const onEntry = async (entry: PackEntry) => {
-    await pacer.pace();
+    await pacer.pace(entry.data.length);
     const i = entry.index;
     t.add(i);
     t.offset.data[i] = entry.offset;
@@ -290,7 +290,7 @@ export async function ingestPack(pool: ObjectPool, source: AsyncIterable<Uint8Ar
     const resolvedById = sortedById(t, count, (i) => t.type.data[i] !== 0);
     const next: number[] = [];
     for (const i of pending) {
-      await pacer.pace();
+      await pacer.pace(64 * 1024); // the size is unknown until resolved: a nominal amount per delta
       if (t.base.data[i] === -1) {
         const id = refBases.get(i);
         const local = id ? findById(t.ids.data, resolvedById, id, 0) : -1;

@@ -1,25 +1,32 @@
 /**
  * @module util/pacer
- * Long CPU-bound loops (indexing a push, resolving deltas) share one event loop with every other
- * request. A Pacer hands the loop back once a slice of work has run without a break, so one heavy
- * request delays the others by about a slice, not by its whole duration.
+ * Long CPU-bound loops (indexing a push, searching deltas) share one event loop with every other
+ * request. A Pacer hands the loop back after a slice of work, so one heavy request delays the
+ * others by about a slice, not by its whole duration. A slice ends after `sliceMs` of wall time or
+ * `sliceBytes` of work, whichever comes first: a Worker's clock stands still while it computes, so
+ * time alone would never end a slice there.
  *
  * @example
  * const pacer = new Pacer();
- * for (const entry of entries) { work(entry); await pacer.pace(); }
+ * for (const entry of entries) { work(entry); await pacer.pace(entry.length); }
  */
 export class Pacer {
   readonly #sliceMs: number;
+  readonly #sliceBytes: number;
   #since = Date.now();
+  #bytes = 0;
 
-  constructor(sliceMs = 20) {
+  constructor(sliceMs = 20, sliceBytes = 4 * 1024 * 1024) {
     this.#sliceMs = sliceMs;
+    this.#sliceBytes = sliceBytes;
   }
 
-  /** Returns at once while the slice lasts; otherwise yields one macrotask first. */
-  async pace(): Promise<void> {
-    if (Date.now() - this.#since < this.#sliceMs) return;
+  /** Counts `bytes` of work; returns at once while the slice lasts, otherwise yields one macrotask first. */
+  async pace(bytes = 0): Promise<void> {
+    this.#bytes += bytes;
+    if (this.#bytes < this.#sliceBytes && Date.now() - this.#since < this.#sliceMs) return;
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.#since = Date.now();
+    this.#bytes = 0;
   }
 }

@@ -11,7 +11,7 @@ import type { Limits } from "../limits.ts";
 import { isObjectId, type ObjectId } from "../git/object-id.ts";
 import { pktLineText, type PktLineReader } from "../git/pkt-line.ts";
 import { parseCapabilities, UPLOAD_PACK_V0_REQUESTABLE } from "./capabilities.ts";
-import { Pacer } from "../util/pacer.ts";
+import { LINE_WORK, Pacer } from "../util/pacer.ts";
 
 export interface FetchRequest {
   wants: ObjectId[];
@@ -132,7 +132,7 @@ export async function decodeFetchV0(reader: PktLineReader, limits: Limits): Prom
   let caps: Map<string, string> | null = null;
   // Section 1: wants and shallow/deepen/filter lines, up to a flush.
   for (;;) {
-    await pacer.pace();
+    await pacer.pace(LINE_WORK);
     const frame = await reader.read();
     if (frame === null) {
       if (req.wants.length === 0) return req;
@@ -153,7 +153,7 @@ export async function decodeFetchV0(reader: PktLineReader, limits: Limits): Prom
   if (req.wants.length === 0) return req;
   // Section 2: haves, ended by a flush (a negotiation round) or "done".
   for (let first = true; ; first = false) {
-    await pacer.pace();
+    await pacer.pace(LINE_WORK);
     const frame = await reader.read();
     if (frame === null && first) req.endedAfterWants = true;
     if (frame === null || frame.kind === "flush") break;

@@ -92,7 +92,7 @@ export class Negotiator {
   async okToGiveUpPaced(pacer: Pacer): Promise<boolean> {
     if (this.common.length === 0) return false;
     this.#start();
-    while (!this.#settle(SLICE_STEPS)) await pacer.pace();
+    while (!this.#settle(SLICE_STEPS)) await pacer.pace(SLICE_STEPS * 256); // a few slices of steps per pacer slice
     return this.#unsatisfied === 0;
   }
 

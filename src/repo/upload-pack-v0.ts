@@ -13,7 +13,7 @@ import { chooseObjects, prepareFetch, type FetchState } from "./fetch-plan.ts";
 import { writePackResponse } from "./pack-response.ts";
 import type { RepoContext } from "./repo-context.ts";
 import { errorResponse } from "./git-error.ts";
-import { Pacer } from "../util/pacer.ts";
+import { LINE_WORK, Pacer } from "../util/pacer.ts";
 
 /** Handles one upload-pack request; protocol errors become an `ERR` pkt-line git shows the user. */
 export async function uploadPackV0(ctx: RepoContext, body: ByteSource, onError?: (e: unknown) => void): Promise<ReadableStream<Uint8Array>> {
@@ -63,7 +63,7 @@ export async function negotiateV0(state: FetchState, req: FetchRequest): Promise
   let last = "";
   const pacer = new Pacer();
   for (const id of req.haves) {
-    await pacer.pace();
+    await pacer.pace(LINE_WORK);
     const result = n.have(state.pool.locateId(id));
     if (result === -1) {
       gotOther = true;

@@ -18,7 +18,7 @@ import { ObjectPool } from "./object-pool.ts";
 import { readRefs } from "./refs.ts";
 import type { RepoContext } from "./repo-context.ts";
 import { errorResponse } from "./git-error.ts";
-import { Pacer } from "../util/pacer.ts";
+import { LINE_WORK, Pacer } from "../util/pacer.ts";
 
 
 interface Command {
@@ -40,7 +40,7 @@ async function decodeCommand(reader: PktLineReader): Promise<Command | null> {
   let section = capabilities;
   const pacer = new Pacer(); // a buffered body of many lines parses without waiting on I/O
   for (;;) {
-    await pacer.pace();
+    await pacer.pace(LINE_WORK);
     const frame = await reader.read();
     if (frame === null) throw new ProtocolError("ERR_REQUEST", "Request ended before the flush-pkt that ends the command");
     if (frame.kind === "flush") break;
@@ -116,7 +116,7 @@ async function fetch(ctx: RepoContext, req: FetchRequest, onError?: (e: unknown)
   const acks: number[] = [];
   const pacer = new Pacer(); // up to limits.maxHaves haves: hand the event loop back now and then
   for (const id of req.haves) {
-    await pacer.pace();
+    await pacer.pace(LINE_WORK);
     const g = state.pool.locateId(id);
     if (state.negotiator.have(g) !== -1) acks.push(g);
   }

@@ -10,6 +10,9 @@
  * const pacer = new Pacer();
  * for (const entry of entries) { work(entry); await pacer.pace(entry.length); }
  */
+/** Work to count per request line parsed or answered (pkt-lines are cheap): a slice is a few thousand lines. */
+export const LINE_WORK = 1024;
+
 export class Pacer {
   readonly #sliceMs: number;
   readonly #sliceBytes: number;

@@ -1,9 +1,10 @@
 /**
  * @module http/app-context
- * What every route handler receives besides the request: the service, the resolved options, and
- * the logger. Built once per handler by src/http/handler.ts.
+ * What every route handler receives besides the request: the service, the resolved options, the
+ * logger and the rate limiter. Built once per handler by src/http/handler.ts.
  */
 import type { Reposit } from "../api/reposit.ts";
+import type { RequestLimiter } from "./rate-limit.ts";
 
 export interface Logger {
   (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void;
@@ -20,6 +21,11 @@ export interface AppContext {
   /** When set, REST calls for any other account id are refused. */
   readonly accountId: string | null;
   readonly log: Logger;
+  /**
+   * Request budgets per repository (git) and namespace (REST); null or absent: no rate limiting.
+   * Routes count a request where its authentication succeeds or fails (src/http/rate-limit.ts).
+   */
+  readonly limiter?: RequestLimiter | null;
 }
 
 /** The base URL clients should use for this server, as seen in `request`. */

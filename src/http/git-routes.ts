@@ -3,12 +3,14 @@
  * Git smart HTTP (gitprotocol-http): `GET <repo>.git/info/refs?service=...`,
  * `POST <repo>.git/git-upload-pack`, `POST <repo>.git/git-receive-pack`, at
  * `/git/<namespace>/<repo>.git`. Each request: find the repository (404), authorize (401/403),
- * then hand the decoded body to src/repo. Status and headers are decided before the body streams.
+ * count it against the repository's rate limit (its own budget for requests that did not
+ * authenticate), then hand the decoded body to src/repo. Status and headers are decided before the
+ * body streams.
  */
 import type { IRequest, RouterType } from "itty-router";
 import { readCredential } from "../auth/credentials.ts";
 import { authorizeGit } from "../auth/policy.ts";
-import { ProtocolError } from "../errors.ts";
+import { ArtifactsError, AuthError, ProtocolError } from "../errors.ts";
 import type { RepoRecord } from "../api/records.ts";
 import { advertise } from "../repo/advertisement.ts";
 import { uploadPackV0 } from "../repo/upload-pack-v0.ts";
@@ -44,21 +46,52 @@ async function guard(app: AppContext, run: () => Promise<Response>): Promise<Res
 
 /** Splits the route params into namespace and repository name ("x.git" → "x"). */
 function target(request: IRequest): { ns: string; name: string } {
-  const ns = decodeURIComponent(request.params["ns"]!);
-  let name = decodeURIComponent(request.params["repo"]!);
+  const ns = decodeParam(request.params["ns"]!);
+  let name = decodeParam(request.params["repo"]!);
   if (name.endsWith(".git")) name = name.slice(0, -4);
   return { ns, name };
 }
 
+/** A percent-decoded path segment; bad percent-encoding is a 400 (as on the REST routes), never a 500. */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ArtifactsError("INVALID_INPUT", `Invalid percent-encoding in the URL: "${raw.slice(0, 80)}"`);
+  }
+}
+
+/**
+ * Finds the repository and checks the credentials for `service`, counting the request against the
+ * repository's rate limit: in its budget once authorized, in its anonymous budget when refused (so
+ * refused requests never use up the budget of the repository's users).
+ */
 async function authorize(request: IRequest, app: AppContext, service: Service): Promise<RepoRecord> {
+  const limiter = app.limiter;
+  const req = request as unknown as Request;
+  // A malformed URL or Authorization header is counted (as anonymous) by the handler after routing.
   const { ns, name } = target(request);
-  const record = await app.reposit.getRepo(ns, name);
-  await authorizeGit({
-    credential: readCredential(request as unknown as Request),
-    tokens: app.reposit.tokens,
-    repo: record,
-    action: service === "git-receive-pack" ? "write" : "read",
-  });
+  const credential = readCredential(req);
+  if (credential === null && (limiter?.take(req, false) ?? 0) > 0) {
+    // Over the anonymous budget, a request without credentials still gets its challenge, but
+    // without touching storage: git sends credentials only after a 401, so a 429 here would lock
+    // out every user whose git waits for the challenge (credential helpers, tokens in the URL).
+    throw new AuthError("ERR_AUTH_REQUIRED", "Authentication required");
+  }
+  let record: RepoRecord;
+  try {
+    record = await app.reposit.getRepo(ns, name);
+    await authorizeGit({
+      credential,
+      tokens: app.reposit.tokens,
+      repo: record,
+      action: service === "git-receive-pack" ? "write" : "read",
+    });
+  } catch (error) {
+    limiter?.enforce(req, false);
+    throw error;
+  }
+  limiter?.enforce(req, true);
   return record;
 }
 

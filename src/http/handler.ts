@@ -23,7 +23,7 @@ import { addContentRoutes } from "./rest-content-routes.ts";
 import { addRefsRoutes } from "./rest-refs-routes.ts";
 import { addConsoleRoutes } from "./console-routes.ts";
 import { createCors } from "./cors.ts";
-import { DEFAULT_RATE_LIMIT, RateLimiter, rateLimitKey, type RateLimitOptions } from "./rate-limit.ts";
+import { DEFAULT_RATE_LIMIT, RequestLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { describe, rateLimited, text } from "./error-response.ts";
 import type { AppContext, Logger } from "./app-context.ts";
 
@@ -51,7 +51,11 @@ export interface HandlerOptions {
   readonly corsOrigins?: readonly string[];
   /** Serve the web console at /console (default: false; the servers turn it on for loopback hosts). */
   readonly console?: boolean;
-  /** Requests per window per namespace (REST) and per repository (git); false disables. Default: 2,000 per 10 s. */
+  /**
+   * Requests per window per namespace (REST) and per repository (git); false disables. Default:
+   * 2,000 per 10 s. Requests without valid credentials have a budget of their own per key, so they
+   * cannot use up the budget of the key's authenticated users.
+   */
   readonly rateLimit?: RateLimitOptions | false;
 }
 
@@ -87,6 +91,7 @@ export function createHandler(options: HandlerOptions): Handler {
     basePath,
     accountId: options.accountId ?? null,
     log,
+    limiter: options.rateLimit === false ? null : new RequestLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, basePath, options.now),
   };
   const router = Router<IRequest, [AppContext]>({ base: basePath });
   addGitRoutes(router);
@@ -97,24 +102,29 @@ export function createHandler(options: HandlerOptions): Handler {
   addRefsRoutes(router);
   if (options.console) addConsoleRoutes(router);
   const cors = createCors({ origins: options.corsOrigins ?? [], basePath });
-  const limiter = options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now);
   return {
     reposit,
     async fetch(request: Request): Promise<Response> {
       const preflight = cors.preflight(request);
       if (preflight) return preflight;
       let response: Response;
-      const key = limiter ? rateLimitKey(new URL(request.url).pathname, basePath) : null;
-      const wait = key ? limiter!.take(key) : 0;
-      if (wait > 0) return cors.apply(request, rateLimited(request, wait));
       // HEAD is answered as GET without the body (RFC 9110 §9.3.2): same status and headers.
       const head = request.method === "HEAD";
+      const routed = head ? new Request(request, { method: "GET" }) : request;
       try {
-        const routed = await router.fetch((head ? new Request(request, { method: "GET" }) : request) as IRequest, app);
-        response = routed instanceof Response ? routed : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
+        // Rate limits are counted by the routes, once they know whether the request authenticated
+        // (src/http/rate-limit.ts): before that, a flood of anonymous requests would use up the
+        // budget of a repository's or namespace's real users.
+        const answer = await router.fetch(routed as IRequest, app);
+        response = answer instanceof Response ? answer : new Response("404 Not Found", { status: 404, headers: { "Content-Type": "text/plain; charset=UTF-8" } });
       } catch (error) {
         log("error", "unhandled failure", { error: describe(error) });
         response = text(500, "Internal server error");
+      }
+      const wait = app.limiter?.settle(routed) ?? 0;
+      if (wait > 0) {
+        void response.body?.cancel().catch(() => {});
+        response = rateLimited(request, wait);
       }
       if (head) response = withoutBody(response);
       return cors.apply(request, response);

@@ -300,7 +300,7 @@ export class RepoTokens {
   /** Returns the jti of a correctly signed token for `repoId`; expiry is ignored: revoking is harmless. */
   async #idFromPlaintext(token: string, repoId: string): Promise<string | null> {
     const jwt = stripExpiresSuffix(token);
-    if (jwt.length > MAX_TOKEN_LENGTH) return null;
+    if (jwt.length > MAX_TOKEN_LENGTH || !isCanonicalJwt(jwt)) return null;
     let payloadBytes: Uint8Array;
     try {
       payloadBytes =
@@ -411,17 +411,19 @@ function tokenIndexKey(tokenId: string): string {
 }
 
 /**
- * True when every segment is canonical base64url: the unused low bits of a segment's last character
- * are zero. Otherwise several strings would decode to the same token (RFC 4648 §3.5), and a token
- * would not be one exact string.
+ * True when every "."-separated segment is canonical unpadded base64url (RFC 7515 §2, RFC 4648 §5):
+ * only the 64 alphabet characters (no "=" padding, no whitespace, no "+" or "/"), no length that
+ * cannot occur, and the unused low bits of a segment's last character zero. jose's decoder forgives
+ * padding and stray bits, so without this several strings would verify as the same token (RFC 4648
+ * §3.5), and a token would not be one exact string. The number of segments is jose's to check.
  */
 function isCanonicalJwt(jwt: string): boolean {
   for (const segment of jwt.split(".")) {
+    if (!/^[A-Za-z0-9_-]*$/.test(segment)) return false;
     const tail = segment.length % 4;
     if (tail === 1) return false;
-    if (tail === 0 || segment.length === 0) continue;
+    if (tail === 0) continue;
     const last = BASE64URL.indexOf(segment[segment.length - 1]!);
-    if (last === -1) return false;
     const unusedBits = tail === 2 ? 4 : 2;
     if ((last & ((1 << unusedBits) - 1)) !== 0) return false;
   }

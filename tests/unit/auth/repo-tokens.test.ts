@@ -508,4 +508,32 @@ describe("RepoTokens canonical form", () => {
     await f.tokens.verify(jwt, REPO);
     await assert.rejects(f.tokens.verify(twin, REPO), /Invalid or expired token/);
   });
+
+  it('refuses "=" padding, whitespace and the "+"/"/" alphabet in a valid token', async () => {
+    const f = fixture();
+    const issued = await f.tokens.issue(REPO);
+    const jwt = secretOf(issued.plaintext);
+    const [header, payload, signature] = jwt.split(".") as [string, string, string];
+    assert.equal(signature.length, 43, "a 32-byte HMAC in unpadded base64url");
+    await f.tokens.verify(jwt, REPO);
+    await f.tokens.verify(issued.plaintext, REPO);
+    const variants = [
+      `${jwt}=`,
+      `${jwt}==`,
+      `${jwt}=?expires=${issued.plaintext.split("=").pop()}`,
+      `${header}=.${payload}.${signature}`,
+      `${header}.${payload}.${signature.slice(0, 10)} ${signature.slice(10)}`,
+      `${header}.${payload}.${signature}\n`,
+      `${header}.${payload}.${signature.replace(/-/g, "+").replace(/_/g, "/")}`,
+    ];
+    for (const variant of variants) {
+      if (variant === jwt) continue; // "+"/"/" only differ when the signature has "-" or "_"
+      await assertInvalid(f.tokens.verify(variant, REPO), /canonical base64url/);
+    }
+    for (const variant of [`${jwt}.`, `${jwt}.${signature}`]) {
+      await assertInvalid(f.tokens.verify(variant, REPO), /JWT verification failed/);
+    }
+    assert.equal(await f.tokens.revoke(REPO.id, `${jwt}=`), false, "revocation by plaintext wants the exact token too");
+    await f.tokens.verify(jwt, REPO);
+  });
 });

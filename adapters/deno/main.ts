@@ -19,6 +19,13 @@ const kvPath = onDeploy ? undefined : join(config.dataDir, "reposit.kv");
 const store = await openDenoKvStore(kvPath);
 const handler = createHandler(handlerOptions(config, store, nodePlatform));
 
+// Connection timeouts: Deno.serve (Deno 2.9) has no idle, header-read or keep-alive timeout and no
+// option to set one, so a connection that never sends a request, sends half a request head, or
+// idles between keep-alive requests is kept until the client closes it (measured: all still open
+// after 200 s). The Bun and Node servers close such connections (120 s idle; see
+// adapters/bun/main.ts, adapters/node/serve.ts). On Deno Deploy the platform's front end owns the
+// client connections; anywhere else exposed to untrusted clients, run this server behind a
+// reverse proxy that enforces timeouts, or use the Bun or Node server.
 const server = Deno.serve(
   {
     // Deno Deploy chooses the address itself.

@@ -22,7 +22,19 @@ export interface ServeOptions {
   readonly port?: number;
   /** Called with failures that escape the handler or break a response mid-stream. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Milliseconds a connection may pass without a byte in either direction before it is closed
+   * (default 120,000, as Bun's `idleTimeout` in adapters/bun/main.ts; 0 disables).
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/** Default of `ServeOptions.idleTimeoutMs`. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/** Time a client has to send a request's complete headers (Node's default when requestTimeout is on). */
+const HEADERS_TIMEOUT_MS = 60_000;
+/** Idle time between requests on a keep-alive connection; see serveFetch. */
+const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   /** Where the server listens, e.g. "http://127.0.0.1:8787". */
@@ -44,14 +56,35 @@ const defaultOnError = (error: unknown) => console.error("Request failed:", erro
 export async function serveFetch(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const onError = options.onError ?? defaultOnError;
-  // requestTimeout 0: a large push may take longer than Node's 5-minute default to upload; limits
-  // on size are Reposit's (limits.maxPushBytes), not the socket's. keepAliveTimeout: an idle
-  // connection should be closed by the client, not the server, or a request sent just as the
-  // server closes fails with "other side closed". Node's 5 s default lost that race to any client
-  // whose event loop was busy for a few seconds (seen with undici in our e2e tests).
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
-    void respond(handler, req, res, host, onError);
-  });
+  // Timeouts (all of them matter: without them one client can hold file descriptors forever):
+  // - requestTimeout 0: a large push may take longer than Node's 5-minute default to upload; limits
+  //   on size are Reposit's (limits.maxPushBytes), not the socket's. What bounds a stalled request
+  //   instead is the idle timeout below.
+  // - headersTimeout: Node derives its default from requestTimeout (min(60 s, requestTimeout)), so
+  //   requestTimeout 0 silently turned it off, and a connection that sent no request, or half of
+  //   its headers, was kept forever. Set explicitly.
+  // - keepAliveTimeout: an idle connection should be closed by the client, not the server, or a
+  //   request sent just as the server closes fails with "other side closed". Node's 5 s default lost
+  //   that race to any client whose event loop was busy for a few seconds (seen with undici in our
+  //   e2e tests).
+  // - timeout (idle): no byte either way for idleTimeoutMs closes the socket: an idle or
+  //   half-sent request, a stalled upload, a response the client stopped reading. It is paused
+  //   from the end of a request's body until its response is ready (see `respond`), because that
+  //   wait is the server's own work: a push is silent from its last byte until its report while the
+  //   pack is indexed and published (src/repo/receive-pack.ts sends nothing meanwhile).
+  const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout: idle > 0 ? Math.min(HEADERS_TIMEOUT_MS, idle) : HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: idle > 0 ? Math.min(KEEP_ALIVE_TIMEOUT_MS, idle) : KEEP_ALIVE_TIMEOUT_MS,
+    },
+    (req, res) => {
+      void respond(handler, req, res, host, onError, idle);
+    },
+  );
+  // With no "timeout" listener on the server, Node destroys the idle socket.
+  server.setTimeout(idle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -76,7 +109,7 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, host: string, onError: (error: unknown) => void): Promise<void> {
+async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, host: string, onError: (error: unknown) => void, idleMs: number): Promise<void> {
   // Errors on a socket the client already dropped are expected; `aborted` below tells them apart.
   res.on("error", () => {});
   const aborted = new AbortController();
@@ -88,10 +121,25 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   res.once("finish", () => {
     if (!req.complete) discard(req);
   });
+  // The idle timer is paused while the handler works on a request that has fully arrived: at once
+  // for GET and HEAD, else when the body's last byte is in (which, with bodyStream's small read-ahead,
+  // means the handler has read nearly all of it). A large body the handler leaves unread (a refusal)
+  // keeps it running.
+  const socket = req.socket;
+  let working = true;
+  const pause = () => {
+    // Never after the answer: a body that ends later must not leave the connection without a timeout.
+    if (working && idleMs > 0) socket.setTimeout(0);
+  };
+  const resume = () => {
+    working = false;
+    if (idleMs > 0 && !socket.destroyed) socket.setTimeout(idleMs);
+  };
   let request: Request;
   try {
-    request = toRequest(req, host, aborted.signal);
+    request = toRequest(req, host, aborted.signal, pause);
   } catch {
+    resume();
     // A Host header or request target that is not a URL: nothing a handler could answer.
     return void res.writeHead(400, { "Content-Type": "text/plain; charset=UTF-8" }).end("Bad request");
   }
@@ -102,6 +150,8 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
     onError(error);
     if (!res.headersSent && !res.destroyed) res.writeHead(500, { "Content-Type": "text/plain; charset=UTF-8" }).end("Internal server error");
     return;
+  } finally {
+    resume();
   }
   try {
     await writeResponse(response, req.method === "HEAD", res, aborted.signal);
@@ -113,7 +163,7 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
 }
 
 /** The web Request for `req`; its body (if any) is the socket, read only as the handler reads. */
-function toRequest(req: IncomingMessage, host: string, signal: AbortSignal): Request {
+function toRequest(req: IncomingMessage, host: string, signal: AbortSignal, onComplete: () => void): Request {
   const target = req.url ?? "/";
   const origin = `http://${req.headers.host ?? host}`;
   // Origin-form targets are appended, never resolved: `new URL("//x/y", origin)` would change host.
@@ -122,9 +172,13 @@ function toRequest(req: IncomingMessage, host: string, signal: AbortSignal): Req
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const method = req.method ?? "GET";
-  if (method === "GET" || method === "HEAD") return new Request(url, { method, headers, signal });
+  if (method === "GET" || method === "HEAD") {
+    const request = new Request(url, { method, headers, signal });
+    onComplete();
+    return request;
+  }
   // `duplex: "half"` is what fetch requires for a stream body; Node's RequestInit types lack it.
-  return new Request(url, { method, headers, signal, body: bodyStream(req), duplex: "half" } as RequestInit);
+  return new Request(url, { method, headers, signal, body: bodyStream(req, onComplete), duplex: "half" } as RequestInit);
 }
 
 /** Bytes queued ahead of the handler before the socket is paused (Node's own stream default is 16 KiB). */
@@ -138,7 +192,7 @@ const BODY_HIGH_WATER_MARK = 64 * 1024;
  * discarded as it arrives, as Node does for any body a handler leaves unread, so the client can
  * finish sending and read the answer instead of getting a reset connection.
  */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, onEnd: () => void): ReadableStream<Uint8Array> {
   let settled = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -157,6 +211,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.once("end", () => {
           if (settled) return;
           settle();
+          onEnd();
           controller.close();
         });
         const cutOff = (error?: Error) => {

@@ -256,29 +256,8 @@ export class RepoTokens {
 
   /** Returns the verified token, or a sentence saying why it is not valid (never shown to clients). */
   async #check(secret: string, repo: TokenRepo): Promise<VerifiedToken | string> {
-    const jwt = stripExpiresSuffix(secret);
-    if (jwt.length > MAX_TOKEN_LENGTH) {
-      return `Token is ${jwt.length} characters long: expected at most ${MAX_TOKEN_LENGTH}`;
-    }
-    if (!isCanonicalJwt(jwt)) return "Token is not in canonical base64url form";
-    const nowMs = this.#now();
-    let payload: unknown;
-    try {
-      // Pinning algorithms refuses `alg: none` and every asymmetric alg, whatever the header says.
-      const options = {
-        algorithms: ["HS256"],
-        issuer: TOKEN_ISSUER,
-        currentDate: new Date(nowMs),
-        requiredClaims: ["exp", "jti", "sub"],
-      };
-      payload = (await jwtVerify(jwt, await this.#getCryptoKey(), options)).payload;
-    } catch (error) {
-      // Any failure here comes from attacker-controlled input, so it is a refusal, never a 500.
-      return `JWT verification failed: ${describe(error)}`;
-    }
-    const parsed = parseTokenClaims(payload);
-    if (!parsed.ok) return parsed.reason;
-    const claims = parsed.claims;
+    const claims = await this.#claims(secret);
+    if (typeof claims === "string") return claims;
     if (claims.sub !== repo.id) return `Token is for repo id "${claims.sub}", not "${repo.id}"`;
     if (claims.ns !== repo.namespace || claims.repo !== repo.name) {
       return `Token is for "${claims.ns}/${claims.repo}", not "${repo.namespace}/${repo.name}"`;
@@ -288,13 +267,46 @@ export class RepoTokens {
     if (entry === null) return `Token "${claims.jti}" has no record (repo deleted or token never stored)`;
     const record = decodeRecord(key, entry.value);
     if (record.revokedAt !== null) return `Token "${claims.jti}" was revoked at ${record.revokedAt}`;
-    if (!(Date.parse(record.expiresAt) > nowMs)) {
+    if (!(Date.parse(record.expiresAt) > this.#now())) {
       return `Token "${claims.jti}" record expired at ${record.expiresAt}`;
     }
     if (record.scope !== claims.scope) {
       return `Token "${claims.jti}" claims scope "${claims.scope}" but its record says "${record.scope}"`;
     }
     return { tokenId: claims.jti, scope: claims.scope };
+  }
+
+  /**
+   * True when `secret` is a token this server signed and that has not expired, for any repository
+   * (no stored record is read). Lets the git routes say "not found" only to real token holders.
+   */
+  async isGenuine(secret: string): Promise<boolean> {
+    return typeof (await this.#claims(secret)) !== "string";
+  }
+
+  /** The claims of a canonical, correctly signed, unexpired token, or why it is not one. */
+  async #claims(secret: string): Promise<TokenClaims | string> {
+    const jwt = stripExpiresSuffix(secret);
+    if (jwt.length > MAX_TOKEN_LENGTH) {
+      return `Token is ${jwt.length} characters long: expected at most ${MAX_TOKEN_LENGTH}`;
+    }
+    if (!isCanonicalJwt(jwt)) return "Token is not in canonical base64url form";
+    let payload: unknown;
+    try {
+      // Pinning algorithms refuses `alg: none` and every asymmetric alg, whatever the header says.
+      const options = {
+        algorithms: ["HS256"],
+        issuer: TOKEN_ISSUER,
+        currentDate: new Date(this.#now()),
+        requiredClaims: ["exp", "jti", "sub"],
+      };
+      payload = (await jwtVerify(jwt, await this.#getCryptoKey(), options)).payload;
+    } catch (error) {
+      // Any failure here comes from attacker-controlled input, so it is a refusal, never a 500.
+      return `JWT verification failed: ${describe(error)}`;
+    }
+    const parsed = parseTokenClaims(payload);
+    return parsed.ok ? parsed.claims : parsed.reason;
   }
 
   /** Returns the jti of a correctly signed token for `repoId`; expiry is ignored: revoking is harmless. */

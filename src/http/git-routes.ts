@@ -2,8 +2,8 @@
  * @module http/git-routes
  * Git smart HTTP (gitprotocol-http): `GET <repo>.git/info/refs?service=...`,
  * `POST <repo>.git/git-upload-pack`, `POST <repo>.git/git-receive-pack`, at
- * `/git/<namespace>/<repo>.git`. Each request: find the repository (404), authorize (401/403),
- * count it against the repository's rate limit (its own budget for requests that did not
+ * `/git/<namespace>/<repo>.git`. Each request: authorize (401/403) and find the repository (404 for
+ * holders of a genuine token only), count it against the repository's rate limit (its own budget for requests that did not
  * authenticate), then hand the decoded body to src/repo. Status and headers are decided before the
  * body streams.
  */
@@ -65,6 +65,11 @@ function decodeParam(raw: string): string {
  * Finds the repository and checks the credentials for `service`, counting the request against the
  * repository's rate limit: in its budget once authorized, in its anonymous budget when refused (so
  * refused requests never use up the budget of the repository's users).
+ *
+ * Which repositories exist is told only to holders of a genuine token of this server: without
+ * credentials every repository path gets the 401 challenge (before any lookup), and a missing
+ * repository is 404 for a correctly signed, unexpired token (any repository's) but 403 "Invalid or
+ * expired token" for anything else, as for an existing one.
  */
 async function authorize(request: IRequest, app: AppContext, service: Service): Promise<RepoRecord> {
   const limiter = app.limiter;
@@ -72,15 +77,16 @@ async function authorize(request: IRequest, app: AppContext, service: Service): 
   // A malformed URL or Authorization header is counted (as anonymous) by the handler after routing.
   const { ns, name } = target(request);
   const credential = readCredential(req);
-  if (credential === null && (limiter?.take(req, false) ?? 0) > 0) {
-    // Over the anonymous budget, a request without credentials still gets its challenge, but
-    // without touching storage: git sends credentials only after a 401, so a 429 here would lock
-    // out every user whose git waits for the challenge (credential helpers, tokens in the URL).
+  if (credential === null) {
+    // Over the anonymous budget too, a request without credentials gets its challenge, not a 429:
+    // git sends credentials only after a 401, so a 429 here would lock out every user whose git
+    // waits for the challenge (credential helpers, tokens in the URL).
+    limiter?.take(req, false);
     throw new AuthError("ERR_AUTH_REQUIRED", "Authentication required");
   }
   let record: RepoRecord;
   try {
-    record = await app.reposit.getRepo(ns, name);
+    record = await findRepo(app, ns, name, credential.secret);
     await authorizeGit({
       credential,
       tokens: app.reposit.tokens,
@@ -93,6 +99,18 @@ async function authorize(request: IRequest, app: AppContext, service: Service): 
   }
   limiter?.enforce(req, true);
   return record;
+}
+
+/** The repository; NOT_FOUND only when `secret` is a genuine token, else the invalid-token refusal. */
+async function findRepo(app: AppContext, ns: string, name: string, secret: string): Promise<RepoRecord> {
+  try {
+    return await app.reposit.getRepo(ns, name);
+  } catch (error) {
+    if (error instanceof ArtifactsError && error.code === "NOT_FOUND" && !(await app.reposit.tokens.isGenuine(secret))) {
+      throw new AuthError("ERR_AUTH_INVALID", "Invalid or expired token");
+    }
+    throw error;
+  }
 }
 
 function wantsV2(request: IRequest): boolean {

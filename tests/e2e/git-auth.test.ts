@@ -115,6 +115,26 @@ describe("git: who may read and push", () => {
     assert.match(listed.stderr, /fatal: repository '.*\/git\/auth\/nowhere\.git\/' not found/);
   });
 
+  it("tells which repositories exist only to holders of a genuine token", async () => {
+    const missing = target.remote.replace("/target.git", "/nowhere.git");
+    for (const remote of [missing, target.remote]) {
+      // Without credentials: the same challenge for a missing repository as for an existing one.
+      const anonymous = await infoRefs(remote, null);
+      assert.equal(anonymous.status, 401, remote);
+      assert.equal(anonymous.challenge, 'Basic realm="artifacts"');
+      // A made-up secret: the same refusal for both.
+      const bogus = await infoRefs(remote, bearer("made-up-secret"));
+      assert.equal(bogus.status, 403, remote);
+      assert.equal(bogus.body, "Invalid or expired token\n");
+    }
+    // An expired token of this server no longer tells either.
+    const { claims } = jwtParts(target.token);
+    const expired = await sign({ ...claims, iat: 1, exp: 2 }, parseSigningKey(TEST_SIGNING_KEY));
+    assert.equal((await infoRefs(missing, bearer(expired))).status, 403);
+    // Control: the same token unexpired is genuine, so the missing repository is 404 for it.
+    assert.equal((await infoRefs(missing, bearer(await sign(claims, parseSigningKey(TEST_SIGNING_KEY))))).status, 404);
+  });
+
   it("without credentials answers 401 with a Basic challenge, and git gives up", async () => {
     for (const service of ["git-upload-pack", "git-receive-pack"]) {
       const result = await infoRefs(target.remote, null, service);

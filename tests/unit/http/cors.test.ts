@@ -151,9 +151,9 @@ describe("CORS through createHandler", () => {
     const pre = await handler.fetch(preflight(INFO_REFS, APP, "GET", "authorization"));
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get("access-control-allow-origin"), APP);
-    const missing = await handler.fetch(new Request(INFO_REFS, { headers: { Origin: APP } }));
-    assert.equal(missing.status, 404);
-    assert.equal(missing.headers.get("access-control-allow-origin"), APP);
+    const challenged = await handler.fetch(new Request(INFO_REFS, { headers: { Origin: APP } }));
+    assert.equal(challenged.status, 401); // no credentials: the challenge, whether or not the repository exists
+    assert.equal(challenged.headers.get("access-control-allow-origin"), APP);
     const unauthorized = await handler.fetch(new Request(REPOS, { headers: { Origin: APP } }));
     assert.equal(unauthorized.status, 401);
     assert.equal(unauthorized.headers.get("access-control-allow-origin"), APP);

@@ -228,6 +228,6 @@ describe("handler rate limiting", () => {
     const other = await handler.fetch(new Request("http://x/client/v4/accounts/a/artifacts/namespaces/ns2/repos", { headers: { Authorization: "Bearer t" } }));
     assert.equal(other.status, 200, "another namespace is not affected");
     const git = await handler.fetch(new Request("http://x/git/ns1/r.git/info/refs?service=git-upload-pack"));
-    assert.equal(git.status, 404, "git routes are limited per repository, separately");
+    assert.equal(git.status, 401, "git routes are limited per repository, separately");
   });
 });

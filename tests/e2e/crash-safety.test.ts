@@ -7,21 +7,15 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type Runtime, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
 import { startCGitServer } from "../helpers/cgit-server.ts";
-import { commitFile, git, gitAsync, tempDir, withToken } from "../helpers/git.ts";
+import { commitFile, git, gitAsync, scratchDirs, withToken } from "../helpers/git.ts";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 /** Deterministic pseudo-random delays so a failing run can be reproduced. */

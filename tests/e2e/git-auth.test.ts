@@ -8,12 +8,12 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { base64url, decodeJwt, SignJWT } from "jose";
 import { startServer, TEST_SIGNING_KEY, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { commitFile, git, tempDir, withToken, type RunResult } from "../helpers/git.ts";
+import { commitFile, git, type RunResult, scratchDirs, withToken } from "../helpers/git.ts";
 import { parseSigningKey } from "../../src/auth/signing-key.ts";
 import { randomId } from "../../src/auth/ids.ts";
 
@@ -28,12 +28,7 @@ let target: { id: string; remote: string; token: string; head: string };
 let source: string;
 /** A 60-second token minted in `before`, so its wait overlaps the other tests. */
 let expiring: { token: string; exp: number; headAtMint: string; workedAtMint: string };
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer();
@@ -51,7 +46,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 /** `GET info/refs` with an optional Authorization header, as git's first request. */

@@ -4,21 +4,15 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { allObjects, commitFile, git, gitBytes, refsOf, tempDir, withToken } from "../helpers/git.ts";
+import { allObjects, commitFile, git, gitBytes, refsOf, scratchDirs, withToken } from "../helpers/git.ts";
 import { encodePktLines } from "../../src/git/pkt-line.ts";
 
 let server: TestServer;
 let rest: Rest;
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer();
@@ -27,7 +21,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 async function seeded(name: string): Promise<{ remote: string; source: string; token: string; plainRemote: string }> {

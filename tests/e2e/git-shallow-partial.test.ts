@@ -5,22 +5,16 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { allObjects, commitFile, git, tempDir, withToken } from "../helpers/git.ts";
+import { allObjects, commitFile, git, scratchDirs, withToken } from "../helpers/git.ts";
 
 let server: TestServer;
 let rest: Rest;
 let remote: string;
 let source: string;
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer();
@@ -41,7 +35,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 const count = (dir: string) => Number(git(["rev-list", "--count", "HEAD"], { cwd: dir }).stdout.trim());

@@ -6,19 +6,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { commitFile, git, gitAsync, tempDir, withToken } from "../helpers/git.ts";
+import { commitFile, git, gitAsync, scratchDirs, withToken } from "../helpers/git.ts";
 
 let server: TestServer;
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer();
@@ -26,7 +20,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 describe("maintenance alongside git traffic", () => {

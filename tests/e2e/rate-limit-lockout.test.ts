@@ -6,11 +6,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { commitFile, git, tempDir, withToken } from "../helpers/git.ts";
+import { commitFile, git, scratchDirs, withToken } from "../helpers/git.ts";
 
 const NS = "flood";
 /** Small enough to flood quickly, a window long enough not to roll over during the test. */
@@ -20,12 +19,7 @@ let server: TestServer;
 let rest: Rest;
 let repo: { remote: string; token: string };
 let foreignToken: string;
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer({ env: { REPOSIT_RATE_LIMIT: `${LIMIT}/600` } });
@@ -41,7 +35,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 async function statusOf(url: string, authorization?: string): Promise<number> {

@@ -7,11 +7,11 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { Rest } from "../helpers/rest.ts";
-import { allObjects, git, refsOf, tempDir, withToken } from "../helpers/git.ts";
+import { allObjects, git, refsOf, scratchDirs, withToken } from "../helpers/git.ts";
 import { generateLargePack, generateRepo, type RepoStats } from "../../scripts/synthetic-repo.ts";
 
 let server: TestServer;
@@ -19,12 +19,7 @@ let remote: string;
 let source: string;
 let stats: RepoStats;
 let sourceObjects: string[];
-const dirs: string[] = [];
-const scratch = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { scratch, removeAll: removeScratch } = scratchDirs();
 
 before(async () => {
   server = await startServer();
@@ -38,7 +33,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   server.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
 interface PackEntry {

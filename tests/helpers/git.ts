@@ -1,6 +1,6 @@
 /** Running real git (and the Debian python git clients) in tests. */
 import { spawnSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -22,6 +22,25 @@ const GIT_ENV = {
 
 export function tempDir(prefix = "reposit-git-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Temporary directories for one test file: `scratch()` makes one, `removeAll()` (in `after`)
+ * deletes every one made so far.
+ * @example const { scratch, removeAll } = scratchDirs(); after(removeAll);
+ */
+export function scratchDirs(prefix?: string): { scratch: () => string; removeAll: () => void } {
+  const dirs: string[] = [];
+  return {
+    scratch: () => {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    removeAll: () => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Runs git; throws with stderr when it fails unless `allowFail`. */

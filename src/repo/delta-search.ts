@@ -150,7 +150,7 @@ class Work {
   }
 
   /** Gives git traffic its turn when a slice (src/util/pacer.ts) is used up. */
-  pause(): Promise<void> {
+  pause(): Promise<void> | undefined {
     const bytes = this.#sinceTurn;
     this.#sinceTurn = 0;
     return this.#pacer.pace(bytes);
